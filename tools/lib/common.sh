@@ -1,4 +1,5 @@
 # Shared by tools/percore, its helpers and integration/lib.sh. Sourced, not run.
+# shellcheck disable=SC2034  # the names here are used by the files that source this one
 # The caller has set -euo pipefail.
 
 PERCORE_ROOT=${PERCORE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

@@ -59,6 +59,7 @@ build_kind_dir() {
 }
 
 # configure_dir KIND: meson setup, only when the directory is not configured.
+# shellcheck disable=SC2054  # meson takes a comma-separated list as one value
 configure_dir() {
   local kind=$1 dir args=() env=()
   dir=$(build_kind_dir "$kind")

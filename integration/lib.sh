@@ -1,0 +1,109 @@
+# Shared by the integration scripts: source it first. Not a test itself (not
+# executable, so `tools/percore test --integration` does not run it).
+#
+# Each script sets up what it needs, checks, and tears down through the EXIT
+# trap installed here, whether it passes, fails or is stopped by the
+# runner's timeout: the node is stopped, the test network removed (if this
+# script brought it up) and the scratch directory deleted.
+set -euo pipefail
+
+# Tests start from the defaults: nothing PERCORE_* leaks in from the caller.
+while read -r _var; do unset "$_var"; done < <(compgen -e PERCORE_ || true)
+unset _var
+
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/lib/common.sh"
+source "$PERCORE_ROOT/tools/lib/node.sh"
+
+PERCORE=$PERCORE_ROOT/tools/percore
+TEST_NAME=$(basename "$0" .sh)
+TMP=$(mktemp -d "/tmp/percore-$TEST_NAME.XXXXXX")
+NODE_LOGDIR=$TMP
+_net_is_ours=0
+
+_cleanup() {
+  local rc=$?
+  node_cleanup
+  if ((_net_is_ours)); then
+    "$PERCORE" net down || true
+  fi
+  rm -rf "$TMP"
+  return "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+step() { echo "-- $*"; }
+pass() { echo "ok: $*"; }
+fail() {
+  echo "FAIL: $*" >&2
+  if [[ -n ${NODE_STDERR:-} && -s ${NODE_STDERR:-} ]]; then
+    echo "node stderr:" >&2
+    sed 's/^/  /' "$NODE_STDERR" >&2
+  fi
+  exit 1
+}
+
+[[ $(id -u) -eq 0 ]] || fail "$TEST_NAME needs root"
+[[ -x $PERCORE_NODE_BIN ]] || "$PERCORE" build >&2 || fail "build failed"
+
+# The test network of tools/percore net; removed again on exit.
+net_up() {
+  step "net up ($PERCORE_NETNS: $PERCORE_PEER_CIDR on $PERCORE_PEER_IF; $PERCORE_DUT_IF in the root namespace)"
+  _net_is_ours=1
+  "$PERCORE" net up || fail "tools/percore net up failed"
+}
+
+in_peer() { ip netns exec "$PERCORE_NETNS" "$@"; }
+
+# start_node ARGS...: node in the background, waiting for its ready line.
+start_node() {
+  step "node $*"
+  node_start "$@" || fail "node did not become ready"
+  echo "$NODE_READY"
+}
+
+# stop_node: SIGTERM; the node must exit 0 within NODE_STOP_TIMEOUT.
+stop_node() {
+  step "stop node"
+  local rc=0
+  node_stop || rc=$?
+  ((rc == 0)) || fail "node exited with status $rc after SIGTERM"
+}
+
+# expect_ping N [in_peer] ping ARGS...: the ping must report N replies.
+expect_ping() {
+  local want=$1 out rc=0
+  shift
+  step "$* (expect $want replies)"
+  out=$(timeout 60 "$@" 2>&1) || rc=$?
+  echo "$out"
+  local got
+  got=$(sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p' <<<"$out" | tail -n1)
+  [[ ${got:-0} -eq $want ]] || fail "expected $want replies, got ${got:-none} (ping exit $rc)"
+  pass "$want replies"
+}
+
+# tap_interfaces: names of interfaces that look like the node's TAP device.
+tap_interfaces() {
+  ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^pctap' || true
+}
+
+# ping_over_veth DEV: the node on DEV (af_packet:pc-dut, af_xdp:pc-dut)
+# answers 5 pings from the Linux peer, which learns the node's MAC by ARP.
+ping_over_veth() {
+  local dev=$1
+  net_up
+  start_node --dev "$dev" --ip "$PERCORE_STACK_IP/24"
+  local mac
+  mac=$(node_field mac) || fail "the ready line has no mac= field"
+  expect_ping 5 in_peer ping -c 5 -W 2 -i 0.2 "$PERCORE_STACK_IP"
+
+  step "the peer's neighbour entry for $PERCORE_STACK_IP is the node's MAC $mac"
+  local neigh
+  neigh=$(in_peer ip neigh show "$PERCORE_STACK_IP" dev "$PERCORE_PEER_IF")
+  echo "$neigh"
+  grep -qi "lladdr $mac" <<<"$neigh" || fail "neighbour entry '$neigh' does not show $mac"
+  pass "ARP resolved $PERCORE_STACK_IP to $mac"
+  stop_node
+}
