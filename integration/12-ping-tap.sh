@@ -9,6 +9,10 @@ left=$(tap_interfaces)
 [[ -z $left ]] || fail "a TAP interface already exists ($left): is another percore node running?"
 
 start_node
+# Only ever through the node's TAP: 198.18.0.2 must not follow a default
+# route out of this machine.
+via=$(route_dev "$PERCORE_STACK_IP")
+[[ $via == pctap* ]] || fail "$PERCORE_STACK_IP is routed via '${via:-nothing}', not the node's TAP"
 expect_ping 5 ping -c 5 -W 2 -i 0.2 "$PERCORE_STACK_IP"
 stop_node
 

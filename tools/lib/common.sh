@@ -28,3 +28,8 @@ note() {
 need_root() {
   [[ $(id -u) -eq 0 ]] || die "$1 needs root (run it as root or with sudo)"
 }
+
+# route_dev IP: the interface the root namespace would send to IP through.
+route_dev() {
+  ip -o route get "$1" 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p'
+}

@@ -15,6 +15,12 @@ demo_server() {
 }
 
 demo_client() {
+  # Only ever through the node's TAP: never let 198.18.0.2 follow a
+  # default route out of this machine.
+  local via
+  via=$(route_dev "$PERCORE_STACK_IP")
+  [[ $via == "$DEMO_TAP_PREFIX"* ]] ||
+    { echo "demo: $PERCORE_STACK_IP is routed via '${via:-nothing}', not the node's TAP; not pinging" >&2; return 1; }
   echo
   echo "ping -c 5 $PERCORE_STACK_IP (Linux kernel -> TAP -> percore)"
   local rc=0
@@ -36,7 +42,7 @@ demo_stop() {
 cmd_demo() {
   need_root "demo (it creates a TAP interface)"
   cmd_setup
-  build_dir default || die "demo: build failed"
+  ensure_built
   trap node_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
