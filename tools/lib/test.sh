@@ -265,6 +265,9 @@ cmd_test() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
   TEST_TMP=$(mktemp -d /tmp/percore-test.XXXXXX)
+  # UBSan only reports and carries on by default: make undefined behaviour
+  # fail the test binary or fuzzer it happens in.
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
   cmd_setup
   local part
   for part in "${parts[@]}"; do
