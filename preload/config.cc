@@ -1,0 +1,129 @@
+#include "preload/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "stack/core/text.h"
+
+namespace percore::config {
+namespace {
+
+constexpr VarInfo kVariables[] = {
+#define PERCORE_VAR_INFO(field, name, def, doc) VarInfo{name, def, doc},
+    PERCORE_CONFIG_VARS(PERCORE_VAR_INFO)
+#undef PERCORE_VAR_INFO
+};
+
+// One parser per field type; each returns an error text without the name.
+using Result = std::expected<void, std::string>;
+
+Result parse_value(std::string_view text, dev::DeviceSpec& out) {
+  auto spec = dev::DeviceSpec::parse(text);
+  if (!spec) return std::unexpected(spec.error());
+  out = *spec;
+  return {};
+}
+
+Result parse_value(std::string_view text, wire::Ipv4Cidr& out) {
+  auto cidr = wire::Ipv4Cidr::parse(text);
+  if (!cidr) return std::unexpected(absl::StrCat("'", absl_view(text), "' is not an address/prefix like 198.18.0.2/24"));
+  out = *cidr;
+  return {};
+}
+
+Result parse_value(std::string_view text, std::optional<wire::Ipv4Addr>& out) {
+  if (text.empty()) {
+    out.reset();
+    return {};
+  }
+  auto addr = wire::Ipv4Addr::parse(text);
+  if (!addr) return std::unexpected(absl::StrCat("'", absl_view(text), "' is not an IPv4 address"));
+  out = *addr;
+  return {};
+}
+
+Result parse_value(std::string_view text, unsigned& out) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    return std::unexpected(absl::StrCat("'", absl_view(text), "' is not a non-negative integer"));
+  out = value;
+  return {};
+}
+
+Result parse_value(std::string_view text, bool& out) {
+  if (text == "1" || text == "true" || text == "yes" || text == "on") {
+    out = true;
+  } else if (text == "0" || text == "false" || text == "no" || text == "off") {
+    out = false;
+  } else {
+    return std::unexpected(absl::StrCat("'", absl_view(text), "' is not a boolean (0/1)"));
+  }
+  return {};
+}
+
+Result parse_value(std::string_view text, std::string& out) {
+  out = text;
+  return {};
+}
+
+Result check_range(std::string_view name, unsigned value, unsigned lo, unsigned hi) {
+  if (value < lo || value > hi)
+    return std::unexpected(absl::StrCat(absl_view(name), ": ", value, " is out of range ", lo, "..", hi));
+  return {};
+}
+
+Result validate(const Config& c) {
+  if (auto r = check_range("PERCORE_QUEUES", c.queues, 1, 64); !r) return r;
+  if (auto r = check_range("PERCORE_MEM_MB", c.mem_mb, 16, 65536); !r) return r;
+  if (auto r = check_range("PERCORE_MBUFS", c.mbufs, 511, 1u << 20); !r) return r;
+  if (c.ip.addr.is_any() || c.ip.addr.is_multicast() || c.ip.addr.is_broadcast() ||
+      c.ip.prefix_len == 0 || c.ip.prefix_len > 30 ||
+      c.ip.addr == c.ip.subnet_broadcast() || (c.ip.addr.value & ~c.ip.netmask()) == 0)
+    return std::unexpected(absl::StrCat("PERCORE_IP: ", c.ip.to_string(),
+                                        " is not a usable host address (prefix 1..30)"));
+  if (c.gw && !c.ip.contains(*c.gw))
+    return std::unexpected(absl::StrCat("PERCORE_GW: ", c.gw->to_string(), " is not on-link in ",
+                                        c.ip.to_string()));
+  static constexpr std::string_view kLevels[] = {"emerg", "alert", "crit", "error",
+                                                 "warning", "notice", "info", "debug"};
+  if (std::find(std::begin(kLevels), std::end(kLevels), c.dpdk_log) == std::end(kLevels))
+    return std::unexpected(absl::StrCat("PERCORE_DPDK_LOG: '", c.dpdk_log, "' is not a log level"));
+  return {};
+}
+
+}  // namespace
+
+std::span<const VarInfo> variables() { return kVariables; }
+
+std::expected<Config, std::string> load(Lookup lookup) {
+  Config config;
+#define PERCORE_VAR_LOAD(field, name, def, doc)                                   \
+  {                                                                               \
+    const char* value = lookup(name);                                             \
+    if (auto r = parse_value(value != nullptr ? value : def, config.field); !r)   \
+      return std::unexpected(absl::StrCat(name, ": ", r.error()));                \
+  }
+  PERCORE_CONFIG_VARS(PERCORE_VAR_LOAD)
+#undef PERCORE_VAR_LOAD
+  if (auto r = validate(config); !r) return std::unexpected(r.error());
+  return config;
+}
+
+std::expected<Config, std::string> load_from_environment() {
+  return load([](const char* name) -> const char* { return std::getenv(name); });
+}
+
+std::string reference() {
+  std::string out;
+  for (const VarInfo& v : kVariables)
+    absl::StrAppendFormat(&out, "%-20s %-16s %s\n", absl_view(v.name),
+                          absl_view(v.default_value.empty() ? "(unset)" : v.default_value),
+                          absl_view(v.description));
+  return out;
+}
+
+}  // namespace percore::config

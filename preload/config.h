@@ -1,0 +1,70 @@
+// Every PERCORE_* environment variable, declared once: name, default and a
+// one-line description, and the field of Config it fills. `percore env` and
+// the README's table are printed from this same list; an invalid value is an
+// error naming the variable, never silently ignored.
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "stack/dev/device.h"
+#include "stack/wire/addr.h"
+
+namespace percore::config {
+
+// X(field, NAME, default, description)
+#define PERCORE_CONFIG_VARS(X)                                                                   \
+  X(dev, "PERCORE_DEV", "tap",                                                                   \
+    "DPDK device: tap[:NAME], af_packet:IFACE, af_xdp:IFACE, memif:PATH,role=server|client, "    \
+    "pci:BDF")                                                                                   \
+  X(ip, "PERCORE_IP", "198.18.0.2/24", "the stack's IPv4 address and on-link prefix")           \
+  X(gw, "PERCORE_GW", "", "IPv4 gateway for off-link destinations (empty: on-link only)")       \
+  X(tap_host_ip, "PERCORE_TAP_HOST_IP", "198.18.0.1/24",                                         \
+    "address given to the kernel's side of the TAP device (tap only)")                          \
+  X(queues, "PERCORE_QUEUES", "1", "queue pairs to configure on the device (1..64)")            \
+  X(mem_mb, "PERCORE_MEM_MB", "256", "DPDK memory in MiB (--no-huge -m)")                       \
+  X(mbufs, "PERCORE_MBUFS", "8191", "mbufs per queue pair")                                     \
+  X(offloads, "PERCORE_OFFLOADS", "1", "use the device's checksum offloads (0: all software)")  \
+  X(eal_args, "PERCORE_EAL_ARGS", "", "extra DPDK EAL arguments, space separated")              \
+  X(dpdk_log, "PERCORE_DPDK_LOG", "error",                                                       \
+    "DPDK log level: emerg, alert, crit, error, warning, notice, info, debug")                  \
+  X(pcap, "PERCORE_PCAP", "", "write every frame sent and received to this pcapng file")        \
+  X(strict, "PERCORE_STRICT", "0", "1: a configuration error aborts the program at start")
+
+struct Config {
+  dev::DeviceSpec dev;
+  wire::Ipv4Cidr ip;
+  std::optional<wire::Ipv4Addr> gw;
+  wire::Ipv4Cidr tap_host_ip;
+  unsigned queues = 1;
+  unsigned mem_mb = 256;
+  unsigned mbufs = 8191;
+  bool offloads = true;
+  std::string eal_args;
+  std::string dpdk_log;
+  std::string pcap;
+  bool strict = false;
+};
+
+struct VarInfo {
+  std::string_view name;
+  std::string_view default_value;
+  std::string_view description;
+};
+
+std::span<const VarInfo> variables();
+
+// Reads every variable through `lookup` (getenv by default; nullptr = unset,
+// so the default applies). The error is one line naming the variable.
+using Lookup = absl::FunctionRef<const char*(const char*)>;
+std::expected<Config, std::string> load(Lookup lookup);
+std::expected<Config, std::string> load_from_environment();
+
+// The reference printed by `percore env`.
+std::string reference();
+
+}  // namespace percore::config

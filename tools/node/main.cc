@@ -1,0 +1,166 @@
+// percore node: a process hosting the stack with no application. It answers
+// ARP and ICMP echo; it is the interop peer of the tests and the native-API
+// benchmark server.
+//
+//   percore-node [--dev DEV] [--ip CIDR] [--gw IP]   flags override PERCORE_*
+//   percore-node --print-env                         the PERCORE_* reference
+#include <rte_ethdev.h>
+#include <signal.h>
+#include <time.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "preload/config.h"
+#include "stack/core/shard.h"
+#include "stack/dev/eal.h"
+#include "stack/dev/pcap.h"
+#include "stack/dev/port.h"
+#include "stack/dev/tap_host.h"
+
+namespace {
+
+using namespace percore;
+
+volatile sig_atomic_t g_stop = 0;
+
+void on_signal(int) { g_stop = 1; }
+
+int usage(const char* error) {
+  if (error != nullptr) std::fprintf(stderr, "percore node: %s\n", error);
+  std::fprintf(stderr,
+               "usage: percore-node [--dev DEV] [--ip CIDR] [--gw IP]\n"
+               "       percore-node --print-env\n");
+  return 2;
+}
+
+Instant now() { return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now()); }
+
+// How long an idle loop sleeps: short enough for ping latency to stay low,
+// long enough that an idle node costs little CPU. (Parking on interrupts is
+// the interposer's job; the node only needs to be a good citizen.)
+constexpr Duration kIdleSleep = std::chrono::microseconds(200);
+constexpr unsigned kIdlePollsBeforeSleep = 1024;
+
+int run(const config::Config& cfg) {
+  dev::EalConfig eal{.device = cfg.dev,
+                     .queues = cfg.queues,
+                     .mem_mb = cfg.mem_mb,
+                     .log_level = cfg.dpdk_log,
+                     .extra_args = cfg.eal_args};
+  auto port_id = dev::start_eal(eal);
+  if (!port_id) {
+    std::fprintf(stderr, "percore node: PERCORE_DEV=%s: %s\n", cfg.dev.to_string().c_str(),
+                 port_id.error().c_str());
+    return 1;
+  }
+  int rc = 0;
+  {
+    auto port = dev::Port::open(*port_id, {.queues = static_cast<std::uint16_t>(cfg.queues),
+                                           .mbufs_per_queue = cfg.mbufs,
+                                           .use_offloads = cfg.offloads});
+    if (!port) {
+      std::fprintf(stderr, "percore node: PERCORE_DEV=%s: %s\n", cfg.dev.to_string().c_str(),
+                   port.error().c_str());
+      dev::stop_eal();
+      return 1;
+    }
+    if (cfg.dev.kind == dev::DeviceKind::Tap) {
+      if (auto r = dev::configure_tap_host(cfg.dev.iface, cfg.tap_host_ip); !r) {
+        std::fprintf(stderr, "percore node: PERCORE_TAP_HOST_IP: %s\n", r.error().c_str());
+        port->reset();
+        dev::stop_eal();
+        return 1;
+      }
+    }
+    std::unique_ptr<dev::PcapWriter> pcap;
+    if (!cfg.pcap.empty()) {
+      auto w = dev::PcapWriter::open(cfg.pcap);
+      if (!w) {
+        std::fprintf(stderr, "percore node: PERCORE_PCAP: %s\n", w.error().c_str());
+        port->reset();
+        dev::stop_eal();
+        return 1;
+      }
+      pcap = std::move(*w);
+    }
+
+    net::Interface iface{.mac = (*port)->mac(),
+                         .addr = cfg.ip,
+                         .gateway = cfg.gw,
+                         .mtu = (*port)->mtu(),
+                         .offloads = (*port)->offloads()};
+    const unsigned idle_mbufs = (*port)->free_mbufs();
+    {
+      core::Shard shard(**port, 0, iface, {}, pcap.get());
+      shard.start(now());
+      std::printf("percore node ready dev=%s ip=%s mac=%s driver=%s mtu=%u\n",
+                  cfg.dev.to_string().c_str(), cfg.ip.to_string().c_str(),
+                  iface.mac.to_string().c_str(), (*port)->driver().c_str(), iface.mtu);
+      std::fflush(stdout);
+
+      unsigned idle_polls = 0;
+      while (!g_stop) {
+        if (shard.poll(now()) > 0) {
+          idle_polls = 0;
+        } else if (++idle_polls >= kIdlePollsBeforeSleep) {
+          timespec ts{0, static_cast<long>(kIdleSleep.count())};
+          nanosleep(&ts, nullptr);
+        }
+      }
+      std::fprintf(stderr, "percore node: stopping: %s\n",
+                   shard.net().stats().to_string().c_str());
+    }
+    std::fprintf(stderr, "percore node: mbufs free %u of %u (at start %u)\n",
+                 (*port)->free_mbufs(), (*port)->total_mbufs(), idle_mbufs);
+    pcap.reset();
+    port->reset();
+  }
+  dev::stop_eal();
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> overrides;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* var) -> bool {
+      if (i + 1 >= argc) return false;
+      overrides[var] = argv[++i];
+      return true;
+    };
+    if (arg == "--print-env") {
+      std::fputs(config::reference().c_str(), stdout);
+      return 0;
+    } else if (arg == "--dev") {
+      if (!value("PERCORE_DEV")) return usage("--dev needs a value");
+    } else if (arg == "--ip") {
+      if (!value("PERCORE_IP")) return usage("--ip needs a value");
+    } else if (arg == "--gw") {
+      if (!value("PERCORE_GW")) return usage("--gw needs a value");
+    } else if (arg == "-h" || arg == "--help") {
+      usage(nullptr);
+      return 0;
+    } else {
+      return usage(("unknown argument " + arg).c_str());
+    }
+  }
+  auto cfg = config::load([&](const char* name) -> const char* {
+    if (auto it = overrides.find(name); it != overrides.end()) return it->second.c_str();
+    return std::getenv(name);
+  });
+  if (!cfg) {
+    std::fprintf(stderr, "percore node: %s\n", cfg.error().c_str());
+    return 2;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return run(*cfg);
+}
