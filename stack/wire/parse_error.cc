@@ -1,5 +1,7 @@
 #include "stack/wire/parse_error.h"
 
+#include <ostream>
+
 namespace percore::wire {
 
 const char* to_string(ParseError e) {
@@ -15,5 +17,7 @@ const char* to_string(ParseError e) {
   }
   return "unknown";
 }
+
+std::ostream& operator<<(std::ostream& os, ParseError e) { return os << to_string(e); }
 
 }  // namespace percore::wire

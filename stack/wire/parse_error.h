@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 
 namespace percore::wire {
 
@@ -23,5 +24,6 @@ static_assert(static_cast<std::size_t>(ParseError::Unsupported) + 1 == kParseErr
 
 // snake_case names, stable for statistics output ("bad_checksum").
 const char* to_string(ParseError e);
+std::ostream& operator<<(std::ostream& os, ParseError e);
 
 }  // namespace percore::wire

@@ -60,7 +60,7 @@ stop_capture() {
   wait "$TCPDUMP" || true
 }
 
-# ARP request from pcw-a and pcw-b's reply: the neighbour caches are empty.
+# pcw-r asks for pcw-b (the neighbour caches are empty) and pcw-b replies.
 capture arp arp
 ip netns exec "$A" $TRAFFIC icmp-echo
 stop_capture
