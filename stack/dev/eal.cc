@@ -27,6 +27,12 @@ std::vector<std::string> eal_argv(const EalConfig& config) {
       "--no-telemetry",
       absl::StrCat("--log-level=", config.log_level),
   };
+  if (config.device.kind == DeviceKind::Tap && config.log_level == "error") {
+    // net_tap reports kernel features it falls back from (the multiq qdisc,
+    // rte_flow) as errors; the stack uses neither, so keep them out of the
+    // application's stderr unless a more verbose level was asked for.
+    argv.push_back("--log-level=pmd.net.tap:critical");
+  }
   for (auto& arg : config.device.eal_args(config.queues)) argv.push_back(std::move(arg));
   for (absl::string_view arg : absl::StrSplit(config.extra_args, ' ', absl::SkipEmpty()))
     argv.emplace_back(arg.data(), arg.size());

@@ -19,6 +19,7 @@
 #include "stack/net/arp_cache.h"
 #include "stack/net/stats.h"
 #include "stack/wire/addr.h"
+#include "stack/wire/arp.h"
 #include "stack/wire/checksum.h"
 #include "stack/wire/ipv4.h"
 

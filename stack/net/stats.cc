@@ -55,11 +55,11 @@ std::string NetStats::to_string() const {
                                  " icmp_echo_replies=", icmp_echo_replies);
   for (size_t i = 0; i < drops.size(); ++i)
     if (drops[i] != 0)
-      absl::StrAppend(&out, " drop_", to_string(static_cast<Drop>(i)), "=", drops[i]);
+      absl::StrAppend(&out, " drop_", net::to_string(static_cast<Drop>(i)), "=", drops[i]);
   for (size_t l = 0; l < malformed.size(); ++l)
     for (size_t e = 0; e < malformed[l].size(); ++e)
       if (malformed[l][e] != 0)
-        absl::StrAppend(&out, " bad_", to_string(static_cast<Layer>(l)), "_",
+        absl::StrAppend(&out, " bad_", net::to_string(static_cast<Layer>(l)), "_",
                         wire::to_string(static_cast<wire::ParseError>(e)), "=", malformed[l][e]);
   return out;
 }

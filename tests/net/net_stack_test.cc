@@ -227,7 +227,7 @@ TEST_F(NetStackTest, EchoReplyGoesStraightOutWhenNeighbourKnown) {
 TEST_F(NetStackTest, BroadcastEchoIsIgnoredLikeLinux) {
   rx(echo_request(Ipv4Addr::from_octets(198, 18, 0, 255), 1, 1, {}));
   EXPECT_TRUE(tx().empty());
-  EXPECT_EQ(net_->stats().dropped(Drop::IcmpIgnored), 1u);
+  EXPECT_EQ(net_->stats().dropped(Drop::IcmpIgnored), 1u) << net_->stats().to_string();
 }
 
 TEST_F(NetStackTest, ArpGivesUpAfterThreeRequestsAndDropsWaitingPackets) {
