@@ -27,6 +27,13 @@ Result parse_value(std::string_view text, dev::DeviceSpec& out) {
   return {};
 }
 
+Result parse_value(std::string_view text, dev::FaultSpec& out) {
+  auto spec = dev::FaultSpec::parse(text);
+  if (!spec) return std::unexpected(spec.error());
+  out = *spec;
+  return {};
+}
+
 Result parse_value(std::string_view text, wire::Ipv4Cidr& out) {
   auto cidr = wire::Ipv4Cidr::parse(text);
   if (!cidr) return std::unexpected(absl::StrCat("'", absl_view(text), "' is not an address/prefix like 198.18.0.2/24"));

@@ -12,6 +12,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "stack/dev/device.h"
+#include "stack/dev/faults.h"
 #include "stack/wire/addr.h"
 
 namespace percore::config {
@@ -33,6 +34,8 @@ namespace percore::config {
   X(dpdk_log, "PERCORE_DPDK_LOG", "error",                                                       \
     "DPDK log level: emerg, alert, crit, error, warning, notice, info, debug")                  \
   X(pcap, "PERCORE_PCAP", "", "write every frame sent and received to this pcapng file")        \
+  X(faults, "PERCORE_FAULTS", "",                                                                \
+    "inject faults in both directions: loss=5%,reorder=10%,dup=1%,corrupt=1%,delay=2ms,seed=7") \
   X(strict, "PERCORE_STRICT", "0", "1: a configuration error aborts the program at start")
 
 struct Config {
@@ -47,6 +50,7 @@ struct Config {
   std::string eal_args;
   std::string dpdk_log;
   std::string pcap;
+  dev::FaultSpec faults;
   bool strict = false;
 };
 

@@ -5,16 +5,28 @@
 
 namespace percore::core {
 
-Shard::Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, net::ArpConfig arp,
-             dev::PcapWriter* pcap)
-    : port_(port), queue_(queue), pcap_(pcap), net_(iface, port.pool(queue), arp) {}
+Shard::Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const Options& options)
+    : port_(port),
+      queue_(queue),
+      pcap_(options.pcap),
+      net_(iface, port.pool(queue), options.arp) {
+  if (options.faults.any()) {
+    // Each direction gets its own seed so the two are not correlated.
+    dev::FaultSpec tx_spec = options.faults;
+    tx_spec.seed = options.faults.seed * 2 + 1;
+    rx_faults_ = std::make_unique<dev::FaultInjector>(options.faults, port.pool(queue));
+    tx_faults_ = std::make_unique<dev::FaultInjector>(tx_spec, port.pool(queue));
+  }
+  faulted_.reserve(2 * kBurst);
+}
 
-Shard::~Shard() = default;
+Shard::~Shard() {
+  for (rte_mbuf* m : outgoing_) rte_pktmbuf_free(m);
+}
 
-void Shard::start(Instant now) {
+void Shard::announce(Instant now) {
   net_.announce();
-  net_.poll_timers(now);
-  flush_tx();
+  transmit(now);
 }
 
 unsigned Shard::poll(Instant now) {
@@ -22,38 +34,74 @@ unsigned Shard::poll(Instant now) {
   const std::uint16_t n = rte_eth_rx_burst(port_.id(), queue_, frames, kBurst);
   if (n > 0 && pcap_ != nullptr)
     pcap_->write(port_.id(), queue_, {frames, n}, dev::Direction::Rx);
-  for (std::uint16_t i = 0; i < n; ++i) {
-    if (auto segment = net_.input(frames[i], now)) {
+  if (rx_faults_) {
+    faulted_.clear();
+    rx_faults_->apply({frames, n}, faulted_, now);
+    input(faulted_, now);
+  } else {
+    input({frames, n}, now);
+  }
+  net_.poll_timers(now);
+  transmit(now);
+  return n;
+}
+
+void Shard::input(std::span<rte_mbuf* const> frames, Instant now) {
+  for (rte_mbuf* frame : frames) {
+    if (auto segment = net_.input(frame, now)) {
       // No transport layer yet takes TCP or UDP.
       net_.drop(segment->mbuf, net::Drop::NoTransport);
     }
   }
-  net_.poll_timers(now);
-  flush_tx();
-  return n;
 }
 
-Instant Shard::next_deadline() const { return net_.next_deadline(); }
+Instant Shard::next_deadline() const {
+  Instant deadline = net_.next_deadline();
+  for (const auto* faults : {rx_faults_.get(), tx_faults_.get()})
+    if (faults != nullptr)
+      if (auto release = faults->next_release()) deadline = std::min(deadline, *release);
+  return deadline;
+}
 
-void Shard::flush_tx() {
+const dev::FaultStats* Shard::rx_fault_stats() const {
+  return rx_faults_ ? &rx_faults_->stats() : nullptr;
+}
+
+const dev::FaultStats* Shard::tx_fault_stats() const {
+  return tx_faults_ ? &tx_faults_->stats() : nullptr;
+}
+
+void Shard::transmit(Instant now) {
   auto frames = net_.tx_frames();
-  if (frames.empty()) return;
-  if (pcap_ != nullptr) pcap_->write(port_.id(), queue_, frames, dev::Direction::Tx);
+  if (pcap_ != nullptr && !frames.empty())
+    pcap_->write(port_.id(), queue_, frames, dev::Direction::Tx);
+  if (tx_faults_) {
+    // Frames held back by the injector (delay, reorder) leave on a later poll.
+    if (frames.empty())
+      tx_faults_->release(now, outgoing_);
+    else
+      tx_faults_->apply(frames, outgoing_, now);
+  } else {
+    outgoing_.insert(outgoing_.end(), frames.begin(), frames.end());
+  }
+  net_.clear_tx();
+  if (outgoing_.empty()) return;
+
   size_t sent = 0;
-  // The device may take a burst in several goes; give up when it takes none.
-  while (sent < frames.size()) {
-    const auto batch = static_cast<std::uint16_t>(std::min<size_t>(frames.size() - sent, kBurst));
-    const std::uint16_t n =
-        rte_eth_tx_burst(port_.id(), queue_, const_cast<rte_mbuf**>(frames.data() + sent), batch);
-    for (std::uint16_t i = 0; i < n; ++i) {
-      net_.stats().tx_bytes += rte_pktmbuf_pkt_len(frames[sent + i]);
-    }
+  while (sent < outgoing_.size()) {
+    const auto batch =
+        static_cast<std::uint16_t>(std::min<size_t>(outgoing_.size() - sent, kBurst));
+    const std::uint16_t n = rte_eth_tx_burst(port_.id(), queue_, outgoing_.data() + sent, batch);
+    for (std::uint16_t i = 0; i < n; ++i)
+      net_.stats().tx_bytes += rte_pktmbuf_pkt_len(outgoing_[sent + i]);
     net_.stats().tx_frames += n;
     sent += n;
-    if (n == 0) break;
+    if (n < batch) break;
   }
-  for (size_t i = sent; i < frames.size(); ++i) net_.drop(frames[i], net::Drop::TxFull);
-  net_.clear_tx();
+  // basicfwd's rule: what the device did not take now is freed, not queued
+  // without bound; TCP retransmits what mattered.
+  for (size_t i = sent; i < outgoing_.size(); ++i) net_.drop(outgoing_[i], net::Drop::TxFull);
+  outgoing_.clear();
 }
 
 }  // namespace percore::core

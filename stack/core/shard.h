@@ -8,8 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "stack/core/time.h"
+#include "stack/dev/faults.h"
 #include "stack/dev/pcap.h"
 #include "stack/dev/port.h"
 #include "stack/net/net_stack.h"
@@ -20,14 +24,19 @@ class Shard {
  public:
   static constexpr std::uint16_t kBurst = 32;
 
-  Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, net::ArpConfig arp = {},
-        dev::PcapWriter* pcap = nullptr);
+  struct Options {
+    net::ArpConfig arp;
+    dev::PcapWriter* pcap = nullptr;  // PERCORE_PCAP
+    dev::FaultSpec faults;            // PERCORE_FAULTS, applied in both directions
+  };
+
+  Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const Options& options);
   ~Shard();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
   // Announces our address (gratuitous ARP) and transmits it.
-  void start(Instant now);
+  void announce(Instant now);
 
   // One turn of the loop. Returns the number of frames received, so the
   // caller can tell busy from idle.
@@ -36,16 +45,26 @@ class Shard {
   // When the shard must run again even if no frame arrives.
   Instant next_deadline() const;
 
+  const dev::FaultStats* rx_fault_stats() const;
+  const dev::FaultStats* tx_fault_stats() const;
+
   net::NetStack& net() { return net_; }
   std::uint16_t queue() const { return queue_; }
 
  private:
-  void flush_tx();
+  void transmit(Instant now);
+  void input(std::span<rte_mbuf* const> frames, Instant now);
 
   dev::Port& port_;
   std::uint16_t queue_;
   dev::PcapWriter* pcap_;
   net::NetStack net_;
+  // Fault injection sits between the device and the stack, so the stack
+  // sees exactly what a lossy wire would give it (and the peer too).
+  std::unique_ptr<dev::FaultInjector> rx_faults_;
+  std::unique_ptr<dev::FaultInjector> tx_faults_;
+  std::vector<rte_mbuf*> faulted_;  // scratch: frames leaving an injector
+  std::vector<rte_mbuf*> outgoing_;  // scratch: this poll's frames for the device
 };
 
 }  // namespace percore::core

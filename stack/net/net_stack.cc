@@ -137,6 +137,7 @@ void NetStack::arp_input(rte_mbuf* frame, wire::Bytes payload, Instant now) {
   // RFC 826 merge: refresh a neighbour we already know from any ARP it sends;
   // create an entry only from ARP addressed to us.
   if (!arp->sender_ip.is_any() && !arp->sender_mac.is_multicast()) {
+    if (for_us) learned_.emplace_back(arp->sender_ip, arp->sender_mac);
     for (rte_mbuf* waiting : arp_.learn(arp->sender_ip, arp->sender_mac, for_us, now))
       send_frame(waiting, arp->sender_mac);
   }
@@ -146,6 +147,10 @@ void NetStack::arp_input(rte_mbuf* frame, wire::Bytes payload, Instant now) {
   }
   if (arp->op == wire::ArpOp::Request)
     send_arp(wire::ArpOp::Reply, arp->sender_mac, arp->sender_ip, arp->sender_mac);
+}
+
+void NetStack::learn_neighbour(wire::Ipv4Addr ip, const wire::MacAddr& mac, Instant now) {
+  for (rte_mbuf* waiting : arp_.learn(ip, mac, true, now)) send_frame(waiting, mac);
 }
 
 void NetStack::send_arp(wire::ArpOp op, const wire::MacAddr& dst_mac, wire::Ipv4Addr target_ip,

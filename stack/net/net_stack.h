@@ -11,6 +11,7 @@
 #include <expected>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "stack/core/errc.h"
@@ -62,6 +63,14 @@ class NetStack {
   // Success means sent or queued behind ARP resolution.
   std::expected<void, Errc> send_ipv4(rte_mbuf* packet, wire::Ipv4Repr ip, Instant now);
 
+  // Neighbours learnt from ARP since the last call. With several shards on
+  // one device an ARP reply lands on one queue only; the shard passes these
+  // to its siblings, which call learn_neighbour().
+  std::vector<std::pair<wire::Ipv4Addr, wire::MacAddr>> take_learned() {
+    return std::exchange(learned_, {});
+  }
+  void learn_neighbour(wire::Ipv4Addr ip, const wire::MacAddr& mac, Instant now);
+
   // Gratuitous ARP (RFC 5227 announcement), sent when the shard starts.
   void announce();
 
@@ -97,6 +106,7 @@ class NetStack {
   ArpCache arp_;
   NetStats stats_;
   std::vector<rte_mbuf*> tx_;
+  std::vector<std::pair<wire::Ipv4Addr, wire::MacAddr>> learned_;
   Instant next_arp_check_{};
   std::uint16_t next_ip_id_ = 0;
 };

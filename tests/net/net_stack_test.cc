@@ -172,6 +172,24 @@ TEST_F(NetStackTest, AnswersArpRequestForOurAddress) {
   EXPECT_EQ(net_->arp_cache().lookup(kPeerIp, Instant{}), kPeerMac);
 }
 
+TEST_F(NetStackTest, ReportsWhatItLearntForSiblingShards) {
+  rx(arp(ArpOp::Request, kPeerMac, kPeerIp, MacAddr{}, kOurIp));
+  auto learned = net_->take_learned();
+  ASSERT_EQ(learned.size(), 1u);
+  EXPECT_EQ(learned[0].first, kPeerIp);
+  EXPECT_EQ(learned[0].second, kPeerMac);
+  EXPECT_TRUE(net_->take_learned().empty());
+}
+
+TEST_F(NetStackTest, NeighbourLearntElsewhereReleasesWaitingPackets) {
+  rx(echo_request(kOurIp, 1, 1, {}));
+  EXPECT_EQ(tx().size(), 1u);  // the ARP request
+  net_->learn_neighbour(kPeerIp, kPeerMac, Instant(1ms));
+  auto out = tx();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(parse_icmp(out[0]).icmp.type, wire::IcmpRepr::kEchoReply);
+}
+
 TEST_F(NetStackTest, IgnoresArpForAnotherAddressAndLearnsNothing) {
   rx(arp(ArpOp::Request, kPeerMac, kPeerIp, MacAddr{}, Ipv4Addr::from_octets(198, 18, 0, 3)));
   EXPECT_TRUE(tx().empty());

@@ -72,7 +72,16 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"PERCORE_QUEUES", "0"}, BadValue{"PERCORE_QUEUES", "-1"},
                       BadValue{"PERCORE_QUEUES", "2x"}, BadValue{"PERCORE_MEM_MB", "1"},
                       BadValue{"PERCORE_OFFLOADS", "maybe"}, BadValue{"PERCORE_STRICT", "2"},
-                      BadValue{"PERCORE_DPDK_LOG", "loud"}));
+                      BadValue{"PERCORE_DPDK_LOG", "loud"}, BadValue{"PERCORE_FAULTS", "lose=5%"},
+                      BadValue{"PERCORE_FAULTS", "loss=120%"}));
+
+TEST(Config, ReadsFaults) {
+  auto c = load_with({{"PERCORE_FAULTS", "loss=3%,reorder=5%,dup=1%,corrupt=0.5%"}});
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_DOUBLE_EQ(c->faults.loss, 0.03);
+  EXPECT_DOUBLE_EQ(c->faults.corrupt, 0.005);
+  EXPECT_FALSE(load_with({})->faults.any());
+}
 
 TEST(Config, GatewayOnLinkIsAccepted) {
   auto c = load_with({{"PERCORE_GW", "198.18.0.1"}});

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "preload/config.h"
 #include "stack/core/shard.h"
@@ -95,24 +96,51 @@ int run(const config::Config& cfg) {
                          .offloads = (*port)->offloads()};
     const unsigned idle_mbufs = (*port)->free_mbufs();
     {
-      core::Shard shard(**port, 0, iface, {}, pcap.get());
-      shard.start(now());
-      std::printf("percore node ready dev=%s ip=%s mac=%s driver=%s mtu=%u\n",
+      // One shard per queue pair, all polled by this thread: the node has
+      // no application threads to give them to.
+      std::vector<std::unique_ptr<core::Shard>> shards;
+      for (std::uint16_t q = 0; q < (*port)->queues(); ++q)
+        shards.push_back(std::make_unique<core::Shard>(
+            **port, q, iface,
+            core::Shard::Options{.pcap = pcap.get(), .faults = cfg.faults}));
+      shards[0]->announce(now());
+      std::printf("percore node ready dev=%s ip=%s mac=%s driver=%s mtu=%u queues=%u faults=%s\n",
                   cfg.dev.to_string().c_str(), cfg.ip.to_string().c_str(),
-                  iface.mac.to_string().c_str(), (*port)->driver().c_str(), iface.mtu);
+                  iface.mac.to_string().c_str(), (*port)->driver().c_str(), iface.mtu,
+                  (*port)->queues(), cfg.faults.to_string().c_str());
       std::fflush(stdout);
 
       unsigned idle_polls = 0;
       while (!g_stop) {
-        if (shard.poll(now()) > 0) {
+        unsigned received = 0;
+        const Instant t = now();
+        for (auto& shard : shards) received += shard->poll(t);
+        if (shards.size() > 1) {
+          // An ARP reply arrives on one queue; every shard needs the neighbour.
+          for (auto& from : shards)
+            for (const auto& [ip, mac] : from->net().take_learned())
+              for (auto& to : shards)
+                if (to != from) to->net().learn_neighbour(ip, mac, t);
+        } else {
+          shards[0]->net().take_learned();
+        }
+        if (received > 0) {
           idle_polls = 0;
         } else if (++idle_polls >= kIdlePollsBeforeSleep) {
           timespec ts{0, static_cast<long>(kIdleSleep.count())};
           nanosleep(&ts, nullptr);
         }
       }
-      std::fprintf(stderr, "percore node: stopping: %s\n",
-                   shard.net().stats().to_string().c_str());
+      for (auto& shard : shards) {
+        std::fprintf(stderr, "percore node: queue %u: %s\n", shard->queue(),
+                     shard->net().stats().to_string().c_str());
+        if (auto* f = shard->rx_fault_stats())
+          std::fprintf(stderr, "percore node: queue %u faults rx: lost=%lu corrupted=%lu duplicated=%lu reordered=%lu\n",
+                       shard->queue(), f->lost, f->corrupted, f->duplicated, f->reordered);
+        if (auto* f = shard->tx_fault_stats())
+          std::fprintf(stderr, "percore node: queue %u faults tx: lost=%lu corrupted=%lu duplicated=%lu reordered=%lu\n",
+                       shard->queue(), f->lost, f->corrupted, f->duplicated, f->reordered);
+      }
     }
     std::fprintf(stderr, "percore node: mbufs free %u of %u (at start %u)\n",
                  (*port)->free_mbufs(), (*port)->total_mbufs(), idle_mbufs);
