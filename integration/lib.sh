@@ -76,7 +76,9 @@ expect_ping() {
   local want=$1 out rc=0
   shift
   step "$* (expect $want replies)"
-  out=$(timeout 60 "$@" 2>&1) || rc=$?
+  local cmd=("$@")
+  [[ ${cmd[0]} != in_peer ]] || cmd=(ip netns exec "$PERCORE_NETNS" "${cmd[@]:1}")
+  out=$(timeout 60 "${cmd[@]}" 2>&1) || rc=$?
   echo "$out"
   local got
   got=$(sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p' <<<"$out" | tail -n1)

@@ -113,18 +113,25 @@ executables() {
   done | sort
 }
 
-# The ninja targets of the fuzzers (tests/fuzz/fuzz_*) in a configured build-fuzz.
-fuzz_targets() {
-  (cd "$PERCORE_ROOT" && meson introspect --targets build-fuzz) 2>/dev/null |
+# targets_under DIR PREFIX...: the ninja targets (paths relative to the
+# configured build directory DIR) of the outputs under any PREFIX.
+targets_under() {
+  local dir=$1
+  shift
+  (cd "$PERCORE_ROOT" && meson introspect --targets "$dir") 2>/dev/null |
     python3 -c '
 import json, os, sys
+dir, prefixes = sys.argv[1], tuple(sys.argv[2:])
 for t in json.load(sys.stdin):
     for f in t.get("filename", []):
-        rel = os.path.relpath(f, "build-fuzz")
-        if rel.startswith("tests/fuzz/fuzz_"):
+        rel = os.path.relpath(f, os.path.abspath(dir))
+        if rel.startswith(prefixes):
             print(rel)
-' 2>/dev/null || true
+' "$PERCORE_ROOT/$dir" "$@" 2>/dev/null || true
 }
+
+# The fuzzers (tests/fuzz/fuzz_*) in a configured build-fuzz.
+fuzz_targets() { targets_under build-fuzz tests/fuzz/fuzz_; }
 
 test_unit() {
   echo "== unit"
@@ -164,7 +171,16 @@ test_integration() {
     record "integration" 0 1 0 "needs root (network namespaces, TAP, AF_XDP)"
     return 0
   fi
-  test_build default "build (integration)" || return 0
+  # What the scripts run: the node (tools/) and the interposer (preload/),
+  # not the unit tests, which the unit part builds in build-asan.
+  local start=$SECONDS targets log=$TEST_TMP/configure-default.log
+  if ! configure_dir default >"$log" 2>&1; then
+    record "build (integration)" 0 1 $((SECONDS - start)) "meson setup failed"
+    tail -n 40 "$log" | sed 's/^/    /'
+    return 0
+  fi
+  mapfile -t targets < <(targets_under build tools/ preload/)
+  test_build default "build (integration)" "${targets[@]}" || return 0
   local scripts filters=("$@")
   mapfile -t scripts < <(executables "$PERCORE_ROOT"/integration/*.sh)
   local s name ran=0 limit=${PERCORE_SCRIPT_TIMEOUT:-600}
