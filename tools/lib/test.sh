@@ -113,23 +113,6 @@ executables() {
   done | sort
 }
 
-# targets_under DIR PREFIX...: the ninja targets (paths relative to the
-# configured build directory DIR) of the outputs under any PREFIX.
-targets_under() {
-  local dir=$1
-  shift
-  (cd "$PERCORE_ROOT" && meson introspect --targets "$dir") 2>/dev/null |
-    python3 -c '
-import json, os, sys
-dir, prefixes = sys.argv[1], tuple(sys.argv[2:])
-for t in json.load(sys.stdin):
-    for f in t.get("filename", []):
-        rel = os.path.relpath(f, os.path.abspath(dir))
-        if rel.startswith(prefixes):
-            print(rel)
-' "$PERCORE_ROOT/$dir" "$@" 2>/dev/null || true
-}
-
 # The fuzzers (tests/fuzz/fuzz_*) in a configured build-fuzz.
 fuzz_targets() { targets_under build-fuzz tests/fuzz/fuzz_; }
 
