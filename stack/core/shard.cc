@@ -5,11 +5,13 @@
 
 namespace percore::core {
 
-Shard::Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const Options& options)
+Shard::Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const Options& options,
+             Instant now)
     : port_(port),
       queue_(queue),
       pcap_(options.pcap),
-      net_(iface, port.pool(queue), options.arp) {
+      net_(iface, port.pool(queue), options.arp),
+      tcp_(net_, port.pool(queue), options.tcp, options.secret, now) {
   if (options.faults.any()) {
     // Each direction gets its own seed so the two are not correlated.
     dev::FaultSpec tx_spec = options.faults;
@@ -29,6 +31,11 @@ void Shard::announce(Instant now) {
   transmit(now);
 }
 
+void Shard::flush(Instant now) {
+  tcp_.poll(now);
+  transmit(now);
+}
+
 unsigned Shard::poll(Instant now) {
   rte_mbuf* frames[kBurst];
   const std::uint16_t n = rte_eth_rx_burst(port_.id(), queue_, frames, kBurst);
@@ -41,6 +48,7 @@ unsigned Shard::poll(Instant now) {
   } else {
     input({frames, n}, now);
   }
+  tcp_.poll(now);
   net_.poll_timers(now);
   transmit(now);
   return n;
@@ -49,14 +57,17 @@ unsigned Shard::poll(Instant now) {
 void Shard::input(std::span<rte_mbuf* const> frames, Instant now) {
   for (rte_mbuf* frame : frames) {
     if (auto segment = net_.input(frame, now)) {
-      // No transport layer yet takes TCP or UDP.
-      net_.drop(segment->mbuf, net::Drop::NoTransport);
+      if (segment->ip.protocol == static_cast<std::uint8_t>(wire::IpProto::Tcp))
+        tcp_.input(*segment, now);
+      else
+        net_.drop(segment->mbuf, net::Drop::NoTransport);  // UDP is not served yet
     }
   }
 }
 
 Instant Shard::next_deadline() const {
   Instant deadline = net_.next_deadline();
+  if (auto t = tcp_.next_deadline()) deadline = std::min(deadline, *t);
   for (const auto* faults : {rx_faults_.get(), tx_faults_.get()})
     if (faults != nullptr)
       if (auto release = faults->next_release()) deadline = std::min(deadline, *release);

@@ -17,6 +17,7 @@
 #include "stack/dev/pcap.h"
 #include "stack/dev/port.h"
 #include "stack/net/net_stack.h"
+#include "stack/tcp/layer.h"
 
 namespace percore::core {
 
@@ -28,9 +29,12 @@ class Shard {
     net::ArpConfig arp;
     dev::PcapWriter* pcap = nullptr;  // PERCORE_PCAP
     dev::FaultSpec faults;            // PERCORE_FAULTS, applied in both directions
+    tcp::TcpConfig tcp;
+    std::array<std::uint64_t, 2> secret{};  // ISN and SYN-cookie key (RFC 6528)
   };
 
-  Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const Options& options);
+  Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const Options& options,
+        Instant now);
   ~Shard();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
@@ -42,6 +46,9 @@ class Shard {
   // caller can tell busy from idle.
   unsigned poll(Instant now);
 
+  // Sends what the application's calls produced, without receiving.
+  void flush(Instant now);
+
   // When the shard must run again even if no frame arrives.
   Instant next_deadline() const;
 
@@ -49,6 +56,7 @@ class Shard {
   const dev::FaultStats* tx_fault_stats() const;
 
   net::NetStack& net() { return net_; }
+  tcp::TcpLayer& tcp() { return tcp_; }
   std::uint16_t queue() const { return queue_; }
 
  private:
@@ -59,6 +67,7 @@ class Shard {
   std::uint16_t queue_;
   dev::PcapWriter* pcap_;
   net::NetStack net_;
+  tcp::TcpLayer tcp_;
   // Fault injection sits between the device and the stack, so the stack
   // sees exactly what a lossy wire would give it (and the peer too).
   std::unique_ptr<dev::FaultInjector> rx_faults_;

@@ -5,6 +5,7 @@
 //   percore-node [--dev DEV] [--ip CIDR] [--gw IP]   flags override PERCORE_*
 //   percore-node --print-env                         the PERCORE_* reference
 #include <rte_ethdev.h>
+#include <rte_random.h>
 #include <signal.h>
 #include <time.h>
 
@@ -21,6 +22,7 @@
 #include "stack/dev/pcap.h"
 #include "stack/dev/port.h"
 #include "stack/dev/tap_host.h"
+#include "tools/node/services.h"
 
 namespace {
 
@@ -102,7 +104,13 @@ int run(const config::Config& cfg) {
       for (std::uint16_t q = 0; q < (*port)->queues(); ++q)
         shards.push_back(std::make_unique<core::Shard>(
             **port, q, iface,
-            core::Shard::Options{.pcap = pcap.get(), .faults = cfg.faults}));
+            core::Shard::Options{.pcap = pcap.get(),
+                                 .faults = cfg.faults,
+                                 .secret = {rte_rand(), rte_rand()}},
+            now()));
+      // The services listen on shard 0. With several queues, segments that
+      // land elsewhere need the software redirection of a later change.
+      node::Services services(shards[0]->tcp());
       shards[0]->announce(now());
       std::printf("percore node ready dev=%s ip=%s mac=%s driver=%s mtu=%u queues=%u faults=%s\n",
                   cfg.dev.to_string().c_str(), cfg.ip.to_string().c_str(),
@@ -115,6 +123,7 @@ int run(const config::Config& cfg) {
         unsigned received = 0;
         const Instant t = now();
         for (auto& shard : shards) received += shard->poll(t);
+        if (services.serve(t)) shards[0]->flush(t);
         if (shards.size() > 1) {
           // An ARP reply arrives on one queue; every shard needs the neighbour.
           for (auto& from : shards)
@@ -134,6 +143,12 @@ int run(const config::Config& cfg) {
       for (auto& shard : shards) {
         std::fprintf(stderr, "percore node: queue %u: %s\n", shard->queue(),
                      shard->net().stats().to_string().c_str());
+        const auto& ts = shard->tcp().stats();
+        std::fprintf(stderr,
+                     "percore node: queue %u tcp: segs_in=%lu segs_out=%lu rst_sent=%lu "
+                     "bad=%lu no_listener=%lu connections=%zu\n",
+                     shard->queue(), ts.segs_in, ts.segs_out, ts.rst_sent, ts.bad_segments,
+                     ts.no_listener, shard->tcp().connections());
         if (auto* f = shard->rx_fault_stats())
           std::fprintf(stderr, "percore node: queue %u faults rx: lost=%lu corrupted=%lu duplicated=%lu reordered=%lu\n",
                        shard->queue(), f->lost, f->corrupted, f->duplicated, f->reordered);

@@ -1,0 +1,351 @@
+#include "stack/tcp/layer.h"
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+
+#include "stack/wire/checksum.h"
+#include "stack/wire/ipv4.h"
+
+namespace percore::tcp {
+namespace {
+
+using wire::TcpFlag::kAck;
+using wire::TcpFlag::kRst;
+using wire::TcpFlag::kSyn;
+
+bool has(const wire::TcpRepr& seg, std::uint8_t flag) { return (seg.flags & flag) != 0; }
+
+constexpr std::uint16_t kEphemeralLo = 32768;
+constexpr std::uint16_t kEphemeralHi = 60999;
+
+}  // namespace
+
+TcpLayer::TcpLayer(net::NetStack& net, rte_mempool* pool, const TcpConfig& config,
+                   const std::array<std::uint64_t, 2>& secret, Instant now)
+    : net_(net), pool_(pool), config_(config), isn_(secret), timers_(now) {
+  out_.reserve(64);
+}
+
+TcpLayer::~TcpLayer() {
+  for (OutSegment& seg : out_)
+    if (seg.payload != nullptr) rte_pktmbuf_free(seg.payload);
+  // TCBs cancel their timers in their destructors (Timer's), before the wheel goes.
+  flows_.clear();
+}
+
+std::uint16_t TcpLayer::our_mss() const {
+  // RFC 9293 3.7.1: MTU minus the IPv4 and TCP headers without options.
+  return static_cast<std::uint16_t>(net_.iface().mtu - 40);
+}
+
+TcpLayer::TcbState* TcpLayer::state_of(const Tcb* tcb) {
+  auto it = flows_.find(tcb->tuple());
+  return it == flows_.end() ? nullptr : &it->second;
+}
+
+Listener* TcpLayer::find_listener(wire::Ipv4Addr ip, std::uint16_t port) {
+  Listener* wildcard = nullptr;
+  for (auto& l : listeners_) {
+    if (l->port != port) continue;
+    if (l->ip == ip) return l.get();
+    if (l->ip.is_any()) wildcard = l.get();
+  }
+  return wildcard;
+}
+
+void TcpLayer::input(const net::L4Packet& packet, Instant now) {
+  ++stats_.segs_in;
+  auto view = wire::TcpView::parse(packet.payload, packet.ip.src, packet.ip.dst, packet.checksum);
+  if (!view) {
+    ++stats_.bad_segments;
+    net_.stats().count(net::Layer::Tcp, view.error());
+    rte_pktmbuf_free(packet.mbuf);
+    return;
+  }
+  auto seg = wire::TcpRepr::parse(*view);
+  if (!seg) {
+    ++stats_.bad_segments;
+    net_.stats().count(net::Layer::Tcp, seg.error());
+    rte_pktmbuf_free(packet.mbuf);
+    return;
+  }
+  const FourTuple key{packet.ip.dst, seg->dst_port, packet.ip.src, seg->src_port};
+  auto it = flows_.find(key);
+  if (it == flows_.end()) {
+    input_no_connection(*seg, key, packet.mbuf, now);
+    return;
+  }
+  TcbState& s = it->second;
+  Tcb& tcb = *s.tcb;
+  // RFC 9293 3.10.7.4 leaves a SYN in TIME-WAIT to the implementation;
+  // like Linux (and RFC 6191 with timestamps), a SYN whose sequence number
+  // (or timestamp) is beyond the old connection's starts a new one.
+  if (tcb.state() == State::TimeWait && has(*seg, kSyn) && !has(*seg, kAck) &&
+      !has(*seg, kRst) && seg->seq > tcb.rcv_nxt()) {
+    ++stats_.time_wait_reused;
+    release(s);
+    flows_.erase(it);
+    input_no_connection(*seg, key, packet.mbuf, now);
+    return;
+  }
+  auto result = tcb.input(*seg, packet.mbuf, now);
+  if (result.reply) send_rst(key, *result.reply, now);
+  after_event(s);
+}
+
+void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& key, rte_mbuf* m,
+                                   Instant now) {
+  rte_pktmbuf_free(m);
+  if (has(seg, kRst)) return;  // RFC 9293 3.10.7.1: never answer a RST
+  Listener* l = find_listener(key.local_ip, key.local_port);
+  if (l != nullptr && has(seg, kSyn) && !has(seg, kAck)) {
+    // RFC 9293 3.10.7.2 (LISTEN, SYN).
+    if (l->syn_received + l->accept_queue.size() >= l->backlog) {
+      ++stats_.syn_queue_full;  // the peer retransmits its SYN
+      return;
+    }
+    auto tcb = std::make_unique<Tcb>(key, config_, pool_, timers_);
+    tcb->accept_syn(seg, isn_.isn(key, now), our_mss(), now);
+    ++l->syn_received;
+    auto [it, inserted] = flows_.emplace(key, TcbState{});
+    it->second.tcb = std::move(tcb);
+    it->second.listener = l;
+    after_event(it->second);
+    return;
+  }
+  // RFC 9293 3.10.7.1 (CLOSED) and 3.10.7.2 (an ACK to a listener): RST.
+  ++stats_.no_listener;
+  wire::TcpRepr rst{.src_port = seg.dst_port, .dst_port = seg.src_port};
+  if (has(seg, kAck)) {
+    rst.seq = seg.ack;
+    rst.flags = kRst;
+  } else {
+    rst.seq = Seq(0);
+    rst.ack = seg.seq + seg.segment_len();
+    rst.flags = kRst | kAck;
+  }
+  send_rst(key, rst, now);
+}
+
+void TcpLayer::after_event(TcbState& s) {
+  Tcb& tcb = *s.tcb;
+  // A passive open that completed joins its listener's accept queue.
+  if (s.listener != nullptr && !s.accepted_queued && is_synchronized(tcb.state())) {
+    Listener* l = s.listener;
+    --l->syn_received;
+    s.accepted_queued = true;
+    l->accept_queue.push_back(&tcb);
+    if (!l->ready_queued) {
+      l->ready_queued = true;
+      ready_.push_back({.listener = l});
+    }
+  }
+  if (tcb.wants_output() && !s.dirty) {
+    s.dirty = true;
+    dirty_.push_back(tcb.tuple());
+  }
+  const std::uint32_t ev = tcb.events();
+  if (s.app_owned && ev != s.last_events && !s.ready) {
+    s.ready = true;
+    ready_.push_back({.tcb = &tcb});
+  }
+  s.last_events = ev;
+  // Freed once the protocol is done and nobody holds it: the application
+  // closed it, or it never reached the application.
+  if (tcb.state() == State::Closed && (!s.app_owned || s.app_closed))
+    dead_.push_back(tcb.tuple());
+}
+
+void TcpLayer::touch(Tcb* tcb) {
+  if (TcbState* s = state_of(tcb)) after_event(*s);
+}
+
+void TcpLayer::on_timer(core::Timer& t, Instant now) {
+  auto& timer = static_cast<TcbTimer&>(t);
+  Tcb* tcb = timer.owner;
+  tcb->on_timer(timer.kind(), now);
+  if (TcbState* s = state_of(tcb)) after_event(*s);
+}
+
+void TcpLayer::poll(Instant now) {
+  timers_.advance(now, [&](core::Timer& t) { on_timer(t, now); });
+  // Output for every connection touched since the last poll: one pass, so
+  // a burst of segments for one connection yields one ACK.
+  for (size_t i = 0; i < dirty_.size(); ++i) {
+    auto it = flows_.find(dirty_[i]);
+    if (it == flows_.end()) continue;
+    TcbState& s = it->second;
+    s.dirty = false;
+    out_.clear();
+    s.tcb->output(now, out_);
+    for (OutSegment& seg : out_) transmit(*s.tcb, seg, now);
+    out_.clear();
+    after_event(s);
+  }
+  dirty_.clear();
+  for (const FourTuple& key : dead_) {
+    auto it = flows_.find(key);
+    if (it == flows_.end() || it->second.tcb->state() != State::Closed) continue;
+    release(it->second);
+    flows_.erase(it);
+  }
+  dead_.clear();
+}
+
+void TcpLayer::release(TcbState& s) {
+  if (s.listener != nullptr) {
+    if (s.accepted_queued) {
+      auto& q = s.listener->accept_queue;
+      q.erase(std::remove(q.begin(), q.end(), s.tcb.get()), q.end());
+    } else {
+      --s.listener->syn_received;
+    }
+    s.listener = nullptr;
+  }
+  // A reader may still hold the pointer from take_ready(): drop it there.
+  for (Ready& r : ready_)
+    if (r.tcb == s.tcb.get()) r.tcb = nullptr;
+}
+
+void TcpLayer::transmit(const Tcb& tcb, OutSegment& seg, Instant now) {
+  ++stats_.segs_out;
+  const FourTuple& t = tcb.tuple();
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (m == nullptr) {
+    ++stats_.no_buffers;
+    if (seg.payload != nullptr) rte_pktmbuf_free(seg.payload);
+    return;
+  }
+  const std::size_t hdr_len = seg.repr.header_len();
+  auto* hdr = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(hdr_len)));
+  seg.repr.payload = {};
+  seg.repr.emit({hdr, hdr_len}, t.local_ip, t.remote_ip, wire::ChecksumFill::Full);
+  const auto l4_len = static_cast<std::uint16_t>(hdr_len + seg.payload_len);
+  // The checksum covers the header and the payload chain (RFC 9293 3.1).
+  hdr[16] = hdr[17] = 0;
+  const std::uint16_t pseudo =
+      wire::ipv4_pseudo_header_sum(t.local_ip, t.remote_ip, 6, l4_len);
+  if (net_.iface().offloads.tx_tcp_cksum) {
+    wire::store_be16(hdr + 16, pseudo);
+    m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+    m->l4_len = static_cast<std::uint8_t>(hdr_len);
+  } else {
+    std::uint32_t sum = pseudo;
+    sum += static_cast<std::uint16_t>(~wire::internet_checksum({hdr, hdr_len}));
+    if (seg.payload != nullptr) {
+      std::uint16_t payload_sum = 0;
+      rte_raw_cksum_mbuf(seg.payload, 0, seg.payload_len, &payload_sum);
+      sum += rte_be_to_cpu_16(payload_sum);
+    }
+    wire::store_be16(hdr + 16, static_cast<std::uint16_t>(~wire::detail::fold(sum)));
+  }
+  if (seg.payload != nullptr && rte_pktmbuf_chain(m, seg.payload) != 0) {
+    ++stats_.no_buffers;
+    rte_pktmbuf_free(m);
+    rte_pktmbuf_free(seg.payload);
+    return;
+  }
+  seg.payload = nullptr;
+  (void)net_.send_ipv4(m, {.src = t.local_ip, .dst = t.remote_ip, .protocol = 6}, now);
+}
+
+void TcpLayer::send_rst(const FourTuple& tuple, const wire::TcpRepr& rst, Instant now) {
+  ++stats_.rst_sent;
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (m == nullptr) {
+    ++stats_.no_buffers;
+    return;
+  }
+  const std::size_t len = rst.buffer_len();
+  auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(len)));
+  rst.emit({p, len}, tuple.local_ip, tuple.remote_ip);
+  (void)net_.send_ipv4(m, {.src = tuple.local_ip, .dst = tuple.remote_ip, .protocol = 6}, now);
+}
+
+std::expected<Listener*, Errc> TcpLayer::listen(wire::Ipv4Addr ip, std::uint16_t port,
+                                                unsigned backlog) {
+  for (auto& l : listeners_)
+    if (l->port == port && (l->ip == ip || l->ip.is_any() || ip.is_any()))
+      return std::unexpected(Errc::AddressInUse);
+  auto l = std::make_unique<Listener>();
+  l->ip = ip;
+  l->port = port;
+  l->backlog = std::max(backlog, 1u);
+  listeners_.push_back(std::move(l));
+  return listeners_.back().get();
+}
+
+void TcpLayer::close_listener(Listener* l, Instant now) {
+  // Connections not yet accepted are reset, as Linux does on close().
+  for (auto& [key, s] : flows_) {
+    if (s.listener != l) continue;
+    s.listener = nullptr;
+    s.app_closed = true;
+    s.tcb->abort(now);
+    after_event(s);
+  }
+  for (Ready& r : ready_)
+    if (r.listener == l) r.listener = nullptr;
+  std::erase_if(listeners_, [&](const auto& p) { return p.get() == l; });
+}
+
+Tcb* TcpLayer::accept(Listener* l) {
+  l->ready_queued = false;
+  while (!l->accept_queue.empty()) {
+    Tcb* tcb = l->accept_queue.front();
+    l->accept_queue.pop_front();
+    TcbState* s = state_of(tcb);
+    if (s == nullptr) continue;
+    s->listener = nullptr;
+    s->app_owned = true;
+    s->last_events = 0;
+    after_event(*s);
+    return tcb;
+  }
+  return nullptr;
+}
+
+std::expected<Tcb*, Errc> TcpLayer::connect(wire::Ipv4Addr remote, std::uint16_t remote_port,
+                                            Instant now) {
+  const wire::Ipv4Addr local = net_.iface().addr.addr;
+  FourTuple key{local, 0, remote, remote_port};
+  for (unsigned tries = 0; tries <= kEphemeralHi - kEphemeralLo; ++tries) {
+    const std::uint16_t port = next_port_;
+    next_port_ = next_port_ >= kEphemeralHi ? kEphemeralLo : next_port_ + 1;
+    key.local_port = port;
+    if (!flows_.contains(key) && find_listener(local, port) == nullptr) {
+      auto tcb = std::make_unique<Tcb>(key, config_, pool_, timers_);
+      tcb->connect(isn_.isn(key, now), our_mss(), now);
+      Tcb* raw = tcb.get();
+      auto [it, inserted] = flows_.emplace(key, TcbState{});
+      it->second.tcb = std::move(tcb);
+      it->second.app_owned = true;
+      after_event(it->second);
+      return raw;
+    }
+  }
+  return std::unexpected(Errc::NoPorts);
+}
+
+void TcpLayer::close(Tcb* tcb, Instant now) {
+  TcbState* s = state_of(tcb);
+  if (s == nullptr) return;
+  s->app_closed = true;
+  tcb->close(now);
+  after_event(*s);
+}
+
+std::vector<TcpLayer::Ready> TcpLayer::take_ready() {
+  std::vector<Ready> out;
+  out.swap(ready_);
+  for (Ready& r : out) {
+    if (r.tcb != nullptr)
+      if (TcbState* s = state_of(r.tcb)) s->ready = false;
+    if (r.listener != nullptr) r.listener->ready_queued = false;
+  }
+  return out;
+}
+
+}  // namespace percore::tcp

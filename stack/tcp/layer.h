@@ -1,0 +1,128 @@
+// The TCP layer of one shard: the flow table (4-tuple -> TCB), listeners
+// with their SYN and accept queues, ephemeral ports, the timer wheel that
+// drives every TCB timer, and the translation between TCBs' segments and
+// mbufs on the wire. Lock-free by construction: one shard, one thread.
+//
+// Readiness: every TCB or listener whose events() changed is queued once on
+// ready(); a waiter (epoll, the node) drains it instead of scanning.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "stack/core/errc.h"
+#include "stack/core/time.h"
+#include "stack/core/timer_wheel.h"
+#include "stack/net/net_stack.h"
+#include "stack/tcp/isn.h"
+#include "stack/tcp/tcb.h"
+
+struct rte_mempool;
+
+namespace percore::tcp {
+
+struct Listener {
+  wire::Ipv4Addr ip;  // any() = every local address
+  std::uint16_t port = 0;
+  unsigned backlog = 128;
+  unsigned syn_received = 0;       // connections in SYN-RECEIVED (the SYN queue)
+  std::deque<Tcb*> accept_queue;   // ESTABLISHED, not yet accepted
+  bool ready_queued = false;
+  std::uint32_t events() const { return accept_queue.empty() ? 0 : Event::kReadable; }
+};
+
+struct TcpStats {
+  std::uint64_t segs_in = 0, segs_out = 0;
+  std::uint64_t rst_sent = 0;
+  std::uint64_t bad_segments = 0;     // malformed or bad checksum
+  std::uint64_t no_listener = 0;      // answered with RST
+  std::uint64_t syn_queue_full = 0;
+  std::uint64_t accept_queue_full = 0;
+  std::uint64_t time_wait_reused = 0;
+  std::uint64_t no_buffers = 0;
+  std::uint64_t challenge_acks_suppressed = 0;
+};
+
+class TcpLayer {
+ public:
+  TcpLayer(net::NetStack& net, rte_mempool* pool, const TcpConfig& config,
+           const std::array<std::uint64_t, 2>& secret, Instant now);
+  ~TcpLayer();
+  TcpLayer(const TcpLayer&) = delete;
+  TcpLayer& operator=(const TcpLayer&) = delete;
+
+  // A TCP segment for us, from the network layer. Takes ownership.
+  void input(const net::L4Packet& packet, Instant now);
+
+  // Runs due timers and sends what every touched connection has to send.
+  void poll(Instant now);
+  std::optional<Instant> next_deadline() const { return timers_.next_deadline(); }
+
+  // The native API.
+  std::expected<Listener*, Errc> listen(wire::Ipv4Addr ip, std::uint16_t port, unsigned backlog);
+  void close_listener(Listener* l, Instant now);
+  Tcb* accept(Listener* l);  // nullptr when the accept queue is empty
+  std::expected<Tcb*, Errc> connect(wire::Ipv4Addr remote, std::uint16_t remote_port,
+                                    Instant now);
+  // The application is done with `tcb`; the layer frees it once the
+  // protocol is done too (after FIN exchange, TIME-WAIT, or at once).
+  void close(Tcb* tcb, Instant now);
+  // Call after the application used a TCB (send, recv, options), so its
+  // output and readiness are looked at in the next poll().
+  void touch(Tcb* tcb);
+
+  // Sockets whose readiness may have changed since the last take_ready().
+  struct Ready {
+    Tcb* tcb = nullptr;
+    Listener* listener = nullptr;
+  };
+  std::vector<Ready> take_ready();
+
+  std::size_t connections() const { return flows_.size(); }
+  const TcpStats& stats() const { return stats_; }
+  core::TimerWheel& timers() { return timers_; }
+  const TcpConfig& config() const { return config_; }
+
+ private:
+  struct TcbState {
+    std::unique_ptr<Tcb> tcb;
+    Listener* listener = nullptr;  // the listener that spawned it, until accepted
+    bool app_owned = false;        // connect()ed or accept()ed: the application holds it
+    bool app_closed = false;
+    bool dirty = false;
+    bool ready = false;
+    bool accepted_queued = false;
+    std::uint32_t last_events = 0;
+  };
+
+  void input_no_connection(const wire::TcpRepr& seg, const FourTuple& key, rte_mbuf* m,
+                           Instant now);
+  void on_timer(core::Timer& t, Instant now);
+  void after_event(TcbState& s);
+  void transmit(const Tcb& tcb, OutSegment& seg, Instant now);
+  void send_rst(const FourTuple& tuple, const wire::TcpRepr& rst, Instant now);
+  void release(TcbState& s);
+  TcbState* state_of(const Tcb* tcb);
+  Listener* find_listener(wire::Ipv4Addr ip, std::uint16_t port);
+  std::uint16_t our_mss() const;
+
+  net::NetStack& net_;
+  rte_mempool* pool_;
+  TcpConfig config_;
+  IsnGenerator isn_;
+  core::TimerWheel timers_;
+  absl::flat_hash_map<FourTuple, TcbState> flows_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<FourTuple> dirty_;
+  std::vector<Ready> ready_;
+  std::vector<FourTuple> dead_;
+  std::vector<OutSegment> out_;
+  std::uint16_t next_port_ = 32768;  // Linux's ip_local_port_range
+  TcpStats stats_;
+};
+
+}  // namespace percore::tcp

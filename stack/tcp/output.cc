@@ -1,0 +1,254 @@
+// What a connection sends, and when: the handshake segments, data within the
+// congestion and receive windows (with Nagle and cork), retransmissions in
+// loss recovery, FIN, and ACKs (immediate or delayed).
+#include <rte_mbuf.h>
+
+#include <algorithm>
+
+#include "stack/tcp/tcb.h"
+
+namespace percore::tcp {
+namespace {
+
+using wire::TcpFlag::kAck;
+using wire::TcpFlag::kFin;
+using wire::TcpFlag::kPsh;
+using wire::TcpFlag::kRst;
+using wire::TcpFlag::kSyn;
+
+std::uint32_t ts_clock(Instant now) {
+  // RFC 7323 5.4: a 1 ms timestamp clock.
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+}
+
+}  // namespace
+
+std::uint32_t Tcb::flight_size() const { return static_cast<std::uint32_t>(snd_max_ - snd_una_); }
+
+std::uint32_t Tcb::send_window() const { return std::min(snd_wnd_, cc_.cwnd()); }
+
+std::uint16_t Tcb::advertised_window() {
+  const Seq rcv_nxt = this->rcv_nxt();
+  std::uint32_t wnd = read_shutdown_ && fin_received_ ? 0 : rcv_buf_.window();
+  // RFC 9293 3.8.6.2.2 (receiver SWS avoidance): move the right edge only
+  // by a useful amount: min(rcvbuf/2, MSS).
+  const Seq old_edge = rcv_adv_;
+  Seq edge = rcv_nxt + wnd;
+  const std::uint32_t threshold = std::min(rcv_buf_.capacity() / 2, mss_);
+  if (edge > old_edge && static_cast<std::uint32_t>(edge - old_edge) < threshold &&
+      old_edge > rcv_nxt)
+    edge = old_edge;
+  // RFC 9293 3.8.6.2.2: never shrink the window we offered.
+  if (edge < old_edge) edge = old_edge;
+  wnd = static_cast<std::uint32_t>(std::max<std::int32_t>(edge - rcv_nxt, 0));
+  std::uint32_t scaled = wnd >> rcv_wscale_;
+  if (scaled > 65535) scaled = 65535;
+  rcv_adv_ = rcv_nxt + (scaled << rcv_wscale_);
+  if (rcv_adv_ < old_edge) rcv_adv_ = old_edge;
+  return static_cast<std::uint16_t>(scaled);
+}
+
+OutSegment Tcb::make_segment(std::uint8_t flags, Seq seq, Instant now) {
+  OutSegment out;
+  wire::TcpRepr& r = out.repr;
+  r.src_port = tuple_.local_port;
+  r.dst_port = tuple_.remote_port;
+  r.seq = seq;
+  r.flags = flags;
+  const bool syn = flags & kSyn;
+  if (flags & kAck) {
+    r.ack = rcv_nxt();
+    last_ack_sent_ = r.ack;
+  }
+  if (syn) {
+    // RFC 9293 3.7.1 / RFC 7323 / RFC 2018: what we offer in our SYN; a
+    // SYN-ACK carries only what the peer offered (negotiate() decided).
+    const bool active = state_ == State::SynSent;
+    r.options.mss = static_cast<std::uint16_t>(ts_enabled_ && !active ? mss_ + 12 : mss_);
+    if (active) r.options.mss = static_cast<std::uint16_t>(mss_);
+    if (active ? config_.window_scaling : wscale_ok_) r.options.window_scale = rcv_wscale_;
+    r.options.sack_permitted = active ? config_.sack : sack_enabled_;
+    if (active ? config_.timestamps : ts_enabled_)
+      r.options.timestamps = wire::TcpTimestamps{ts_clock(now), active ? 0 : ts_recent_};
+    // RFC 7323 2.2: the window field of a SYN is not scaled.
+    r.window = static_cast<std::uint16_t>(std::min<std::uint32_t>(rcv_buf_.window(), 65535));
+    if (!active) rcv_adv_ = rcv_nxt() + r.window;
+  } else {
+    r.window = advertised_window();
+    if (ts_enabled_) r.options.timestamps = wire::TcpTimestamps{ts_clock(now), ts_recent_};
+    if (sack_enabled_ && rcv_buf_.out_of_order_bytes() > 0) {
+      r.options.sack_count = static_cast<std::uint8_t>(rcv_buf_.sack_blocks(r.options.sack));
+    }
+  }
+  if (flags & kAck) {
+    ack_now_ = false;
+    unacked_segments_ = 0;
+    timers_.cancel(delack_timer_);
+  }
+  ++counters_.segs_out;
+  return out;
+}
+
+bool Tcb::nagle_allows(std::uint32_t len) const {
+  if (len >= mss_) return true;
+  // TCP_CORK: hold partial segments until uncorked (Linux also flushes
+  // after 200 ms; the application's uncork is the usual trigger).
+  if (options_.cork) return false;
+  if (options_.nodelay) return true;
+  // RFC 1122 4.2.3.4 / RFC 9293 3.7.4: a small segment waits while data is
+  // unacknowledged.
+  return snd_una_ == snd_max_;
+}
+
+void Tcb::arm_rto(Instant now) {
+  if (!rto_timer_.armed()) timers_.arm(rto_timer_, now + rtt_.rto());
+}
+
+std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
+  const bool can_send_new = state_ == State::Established || state_ == State::CloseWait;
+  const bool can_resend = can_send_new || state_ == State::FinWait1 ||
+                          state_ == State::Closing || state_ == State::LastAck;
+  if (!can_resend) return std::nullopt;
+
+  // A retransmission demanded by fast retransmit or a partial ACK goes out
+  // regardless of the window (RFC 5681 3.2 step 2, RFC 6582 3.2 step 4).
+  Seq from = snd_nxt_;
+  std::uint32_t limit = UINT32_MAX;
+  bool forced = false;
+  if (retransmit_head_) {
+    retransmit_head_ = false;
+    from = snd_una_;
+    forced = true;
+  } else if (in_recovery_ && sack_enabled_) {
+    // RFC 6675 5 step (C): send while pipe < cwnd, choosing with NextSeg().
+    if (scoreboard_.pipe(snd_una_, snd_max_, mss_) >= cc_.cwnd()) return std::nullopt;
+    auto next = scoreboard_.next_seg(snd_una_, snd_max_, mss_, snd_buf_.end() > snd_max_);
+    if (!next) return std::nullopt;
+    if (next->kind != NextSegment::Kind::NewData) {
+      from = next->from;
+      limit = next->len;
+      forced = true;
+    } else {
+      from = snd_max_;
+    }
+  }
+
+  const Seq data_end = snd_buf_.end();
+  std::uint32_t available = from < data_end ? static_cast<std::uint32_t>(data_end - from) : 0;
+  std::uint32_t len = std::min({available, mss_, limit});
+  if (!forced) {
+    if (!can_send_new && from >= snd_max_) len = 0;
+    // The usable window (RFC 5681 / RFC 9293 3.8.6.2.1).
+    const Seq wnd_edge = snd_una_ + send_window();
+    const std::uint32_t usable = wnd_edge > from ? static_cast<std::uint32_t>(wnd_edge - from) : 0;
+    if (len > usable) {
+      // RFC 9293 3.8.6.2.1 (sender SWS avoidance): do not send a sliver of
+      // a window unless it is all we have.
+      len = usable >= mss_ || usable == available ? usable : 0;
+    }
+    if (len > 0 && from >= snd_max_ && !nagle_allows(len) && !(fin_queued_ && len == available))
+      len = 0;
+  }
+
+  // The FIN takes the sequence number after the last byte. It rides on the
+  // segment that ends there (first transmission or retransmission), or goes
+  // alone when all data is out.
+  const bool with_fin = fin_queued_ && from + len == data_end;
+  if (len == 0 && !with_fin) return std::nullopt;
+
+  std::uint8_t flags = kAck;
+  if (len > 0 && from + len == data_end) flags |= kPsh;
+  if (with_fin) flags |= kFin;
+
+  OutSegment out = make_segment(flags, from, now);
+  if (len > 0) {
+    out.payload = snd_buf_.slice(from, len);
+    if (out.payload == nullptr) return std::nullopt;  // pool empty: try again later
+    out.payload_len = len;
+  }
+  const Seq end = from + len + (with_fin ? 1u : 0u);
+  if (from < snd_max_) {
+    ++counters_.retransmits;
+    if (sack_enabled_ && in_recovery_) scoreboard_.mark_retransmitted(from, from + len);
+  } else if (!ts_enabled_ && !rtt_seq_ && len > 0) {
+    rtt_seq_ = from;  // Karn: time only segments sent once
+    rtt_sent_at_ = now;
+  }
+  if (with_fin) {
+    fin_sent_ = true;
+    if (state_ == State::Established) state_ = State::FinWait1;
+    else if (state_ == State::CloseWait) state_ = State::LastAck;
+  }
+  if (!forced || end > snd_nxt_) snd_nxt_ = std::max(snd_nxt_, end);
+  if (end > snd_max_) snd_max_ = end;
+  arm_rto(now);
+  return out;
+}
+
+void Tcb::output(Instant now, std::vector<OutSegment>& out) {
+  wants_output_ = false;
+  if (send_rst_) {
+    send_rst_ = false;
+    OutSegment rst = make_segment(kRst | kAck, snd_nxt_, now);
+    rst.repr.options = {};
+    rst.repr.window = 0;
+    out.push_back(rst);
+    return;
+  }
+  switch (state_) {
+    case State::Closed:
+    case State::Listen:
+      return;
+    case State::SynSent:
+    case State::SynReceived:
+      if (snd_nxt_ == iss_) {
+        const std::uint8_t flags = state_ == State::SynSent ? kSyn : kSyn | kAck;
+        out.push_back(make_segment(flags, iss_, now));
+        snd_nxt_ = iss_ + 1;
+        if (snd_max_ < snd_nxt_) snd_max_ = snd_nxt_;
+        if (retransmissions_ == 0 && !rtt_seq_) {
+          rtt_seq_ = iss_;
+          rtt_sent_at_ = now;
+        }
+        arm_rto(now);
+      } else if (ack_now_ && state_ == State::SynReceived) {
+        out.push_back(make_segment(kAck, snd_nxt_, now));
+      }
+      return;
+    default:
+      break;
+  }
+
+  // Data (and FIN), as much as the windows allow.
+  for (unsigned n = 0; n < 64; ++n) {
+    auto seg = next_data_segment(now);
+    if (!seg) break;
+    out.push_back(*seg);
+  }
+  // Zero window with data waiting and nothing in flight: the persist timer
+  // probes (RFC 9293 3.8.6.1).
+  if (snd_wnd_ == 0 && snd_buf_.end() > snd_nxt_ && snd_una_ == snd_max_ &&
+      !persist_timer_.armed())
+    timers_.arm(persist_timer_, now + rtt_.rto());
+
+  if (probe_due_) {
+    // Out of window on purpose: the receiver must answer with an ACK
+    // carrying its current window (RFC 1122 4.2.3.6, RFC 9293 3.8.6.1).
+    probe_due_ = false;
+    out.push_back(make_segment(kAck, snd_una_ - 1, now));
+  }
+  if (ack_now_) out.push_back(make_segment(kAck, snd_nxt_, now));
+}
+
+void Tcb::schedule_ack(bool now_please, Instant t) {
+  if (now_please) {
+    ack_now_ = true;
+    wants_output_ = true;
+    if (quickack_ && counters_.segs_in > 16) quickack_ = false;
+    return;
+  }
+  if (!delack_timer_.armed()) timers_.arm(delack_timer_, t + config_.delayed_ack);
+}
+
+}  // namespace percore::tcp

@@ -1,0 +1,225 @@
+#include "stack/tcp/tcb.h"
+
+#include <rte_mbuf.h>
+
+#include <algorithm>
+
+namespace percore::tcp {
+namespace {
+
+// RFC 7323 2.2: the smallest shift that lets the receive buffer's maximum
+// be advertised, and never more than 14.
+std::uint8_t window_shift_for(std::uint32_t max_window) {
+  std::uint8_t shift = 0;
+  while (shift < 14 && (std::uint64_t{65535} << shift) < max_window) ++shift;
+  return shift;
+}
+
+}  // namespace
+
+Tcb::Tcb(const FourTuple& tuple, const TcpConfig& config, rte_mempool* pool,
+         core::TimerWheel& timers)
+    : tuple_(tuple),
+      config_(config),
+      timers_(timers),
+      snd_buf_(pool, config.sndbuf),
+      rcv_buf_(config.rcvbuf),
+      rcvbuf_target_(config.rcvbuf),
+      rtt_(config.rto),
+      cc_(config.cc, 536) {}
+
+Tcb::~Tcb() = default;
+
+void Tcb::connect(Seq iss, std::uint16_t our_mss, Instant now) {
+  iss_ = iss;
+  snd_una_ = snd_nxt_ = snd_max_ = iss;
+  snd_buf_.reset(iss + 1);
+  mss_ = our_mss;
+  rcv_wscale_ = config_.window_scaling ? window_shift_for(config_.max_rcvbuf) : 0;
+  state_ = State::SynSent;
+  last_activity_ = now;
+  wants_output_ = true;
+}
+
+void Tcb::accept_syn(const wire::TcpRepr& syn, Seq iss, std::uint16_t our_mss, Instant now) {
+  iss_ = iss;
+  snd_una_ = snd_nxt_ = snd_max_ = iss;
+  snd_buf_.reset(iss + 1);
+  irs_ = syn.seq;
+  rcv_buf_.reset(syn.seq + 1);
+  rcv_adv_ = rcv_buf_.rcv_nxt();
+  // RFC 9293 3.10.7.2: the SYN's window is never scaled.
+  snd_wnd_ = syn.window;
+  max_snd_wnd_ = snd_wnd_;
+  snd_wl1_ = syn.seq;
+  snd_wl2_ = iss;
+  rcv_wscale_ = config_.window_scaling ? window_shift_for(config_.max_rcvbuf) : 0;
+  negotiate(syn.options, our_mss);
+  if (ts_enabled_) {
+    ts_recent_ = syn.options.timestamps->val;
+    ts_recent_stamp_ = now;
+  }
+  state_ = State::SynReceived;
+  last_activity_ = now;
+  wants_output_ = true;
+}
+
+void Tcb::negotiate(const wire::TcpOptions& peer, std::uint16_t our_mss) {
+  // RFC 9293 3.7.1: without an MSS option the peer takes 536 bytes.
+  peer_mss_ = peer.mss.value_or(536);
+  // RFC 7323 1.3: each option is used only if both sides offered it.
+  wscale_ok_ = config_.window_scaling && peer.window_scale.has_value();
+  if (wscale_ok_) {
+    // RFC 7323 2.3: a shift above 14 is used as 14.
+    snd_wscale_ = std::min<std::uint8_t>(*peer.window_scale, 14);
+  } else {
+    snd_wscale_ = 0;
+    rcv_wscale_ = 0;
+  }
+  ts_enabled_ = config_.timestamps && peer.timestamps.has_value();
+  sack_enabled_ = config_.sack && peer.sack_permitted;
+  // RFC 9293 3.7.1 and RFC 6691: the MSS counts no options, so the
+  // timestamp option comes out of every data segment's room.
+  std::uint32_t mss = std::min<std::uint32_t>(peer_mss_, our_mss);
+  if (ts_enabled_) mss -= 12;
+  mss_ = std::max<std::uint32_t>(mss, 64);
+  cc_ = Congestion(cc_.algorithm(), mss_);
+}
+
+std::size_t Tcb::send(std::span<const std::uint8_t> data) {
+  if (fin_queued_) return 0;
+  const std::size_t n = snd_buf_.append(data);
+  if (n > 0) wants_output_ = true;
+  return n;
+}
+
+std::size_t Tcb::recv(std::span<std::uint8_t> out, bool peek) {
+  const std::uint16_t before = peek ? 0 : advertised_window();
+  const std::size_t n = rcv_buf_.read(out, peek);
+  if (n == 0 || peek || !is_synchronized(state_)) return n;
+  // RFC 9293 3.8.6.2.2 (receiver SWS avoidance): announce the opened
+  // window once it has grown by at least min(rcvbuf/2, MSS)... Linux sends
+  // the update when the window at least doubles or grows by two segments;
+  // either way, a reader draining a full buffer must reopen the window.
+  const std::uint32_t room = rcv_buf_.window();
+  const std::uint32_t shown = std::uint32_t{before} << rcv_wscale_;
+  if (room >= shown + std::min(rcv_buf_.capacity() / 2, 2 * mss_)) {
+    ack_now_ = true;
+    wants_output_ = true;
+  }
+  return n;
+}
+
+void Tcb::shutdown_write(Instant now) {
+  if (fin_queued_) return;
+  switch (state_) {
+    case State::SynSent:
+      // Nothing was sent: the connection simply closes.
+      reset(Errc::Shutdown);
+      return;
+    case State::SynReceived:
+    case State::Established:
+    case State::CloseWait:
+      fin_queued_ = true;
+      wants_output_ = true;
+      break;
+    default:
+      return;
+  }
+  (void)now;
+}
+
+void Tcb::shutdown_read() { read_shutdown_ = true; }
+
+bool Tcb::close(Instant now) {
+  // RFC 9293 3.10.4 / RFC 2525 2.17: closing with unread data aborts with
+  // a RST, so the peer learns its data was not consumed; so does linger 0.
+  const bool linger_abort = options_.linger && *options_.linger == Duration::zero();
+  if (rcv_buf_.readable() > 0 || linger_abort) {
+    if (is_synchronized(state_) || state_ == State::SynReceived) {
+      abort(now);
+      return true;
+    }
+  }
+  switch (state_) {
+    case State::Closed:
+    case State::Listen:
+    case State::SynSent:
+      state_ = State::Closed;
+      return true;
+    case State::TimeWait:
+      return false;  // the layer keeps it until 2*MSL
+    default:
+      shutdown_write(now);
+      read_shutdown_ = true;
+      return state_ == State::Closed;
+  }
+}
+
+void Tcb::abort(Instant now) {
+  (void)now;
+  if (state_ != State::SynSent && state_ != State::Closed && state_ != State::Listen) {
+    send_rst_ = true;
+    wants_output_ = true;
+  }
+  state_ = State::Closed;
+  timers_.cancel(rto_timer_);
+  timers_.cancel(delack_timer_);
+  timers_.cancel(persist_timer_);
+  timers_.cancel(keepalive_timer_);
+  timers_.cancel(time_wait_timer_);
+}
+
+void Tcb::reset(Errc why) {
+  error_ = why;
+  state_ = State::Closed;
+  timers_.cancel(rto_timer_);
+  timers_.cancel(delack_timer_);
+  timers_.cancel(persist_timer_);
+  timers_.cancel(keepalive_timer_);
+  timers_.cancel(time_wait_timer_);
+}
+
+std::uint32_t Tcb::events() const {
+  std::uint32_t ev = 0;
+  if (rcv_buf_.readable() > 0 || fin_received_ || error_ || read_shutdown_) ev |= Event::kReadable;
+  if (fin_received_) ev |= Event::kReadHup;
+  if (error_) ev |= Event::kError;
+  const bool can_write = state_ == State::Established || state_ == State::CloseWait;
+  if (can_write && !fin_queued_ && snd_buf_.free_space() > 0) ev |= Event::kWritable;
+  if (is_synchronized(state_)) ev |= Event::kConnected;
+  if (state_ == State::Closed || (fin_received_ && fin_queued_ && snd_una_ == snd_max_)) {
+    ev |= Event::kHup;
+    // Linux reports a closed socket writable (the write then fails).
+    ev |= Event::kWritable | Event::kReadable;
+  }
+  return ev;
+}
+
+void Tcb::set_nodelay(bool on) {
+  options_.nodelay = on;
+  if (on) wants_output_ = true;
+}
+
+void Tcb::set_cork(bool on) {
+  options_.cork = on;
+  if (!on) wants_output_ = true;
+}
+
+void Tcb::set_keepalive(bool on, Instant now) {
+  options_.keepalive = on;
+  probes_ = 0;
+  if (on && is_synchronized(state_))
+    timers_.arm(keepalive_timer_, now + options_.keepalive_idle);
+  else
+    timers_.cancel(keepalive_timer_);
+}
+
+void Tcb::set_rcvbuf(std::uint32_t bytes) {
+  rcv_buf_.set_capacity(std::max(bytes, rcv_buf_.readable()));
+  rcvbuf_target_ = bytes;
+}
+
+void Tcb::set_cc(CcAlgorithm cc) { cc_ = Congestion(cc, mss_); }
+
+}  // namespace percore::tcp

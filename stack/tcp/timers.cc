@@ -1,0 +1,86 @@
+// The timers of a connection: retransmission (RFC 6298), delayed ACK
+// (RFC 1122 4.2.3.2), persist (RFC 9293 3.8.6.1), keepalive (RFC 1122
+// 4.2.3.6) and TIME-WAIT (RFC 9293 3.10.7.4, 2*MSL).
+#include "stack/tcp/tcb.h"
+
+namespace percore::tcp {
+
+bool Tcb::on_timer(TimerKind kind, Instant now) {
+  switch (kind) {
+    case TimerKind::Retransmit:
+      on_retransmit_timeout(now);
+      return state_ == State::Closed;
+    case TimerKind::DelayedAck:
+      ack_now_ = true;
+      wants_output_ = true;
+      return false;
+    case TimerKind::Persist:
+      // A window probe: an ACK below SND.UNA makes the receiver answer with
+      // its current window (Linux's tcp_send_probe0 does the same).
+      if (snd_wnd_ == 0 && snd_buf_.end() > snd_nxt_) {
+        ++counters_.zero_window_probes;
+        ++probes_;
+        if (probes_ > config_.retries) {
+          reset(Errc::TimedOut);
+          return true;
+        }
+        probe_due_ = true;
+        wants_output_ = true;
+        rtt_.backoff();
+        timers_.arm(persist_timer_, now + rtt_.rto());
+      }
+      return false;
+    case TimerKind::Keepalive:
+      if (!options_.keepalive || !is_synchronized(state_)) return false;
+      if (probes_ >= options_.keepalive_count) {
+        reset(Errc::TimedOut);
+        send_rst_ = true;  // Linux resets a connection whose keepalives went unanswered
+        wants_output_ = true;
+        return false;
+      }
+      if (now - last_activity_ >= options_.keepalive_idle) {
+        ++probes_;
+        ++counters_.keepalive_probes;
+        probe_due_ = true;
+        wants_output_ = true;
+        timers_.arm(keepalive_timer_, now + options_.keepalive_interval);
+      } else {
+        timers_.arm(keepalive_timer_, last_activity_ + options_.keepalive_idle);
+      }
+      return false;
+    case TimerKind::TimeWait:
+      reset(Errc::Shutdown);
+      error_.reset();
+      return true;
+  }
+  return false;
+}
+
+void Tcb::on_retransmit_timeout(Instant now) {
+  if (snd_una_ == snd_max_) return;
+  const bool handshake = state_ == State::SynSent || state_ == State::SynReceived;
+  const unsigned limit = state_ == State::SynSent        ? config_.syn_retries
+                         : state_ == State::SynReceived ? config_.synack_retries
+                                                         : config_.retries;
+  if (retransmissions_ >= limit) {
+    reset(Errc::TimedOut);
+    return;
+  }
+  ++retransmissions_;
+  ++counters_.rto_expirations;
+  // RFC 6298 5.5-5.7 and RFC 5681 3.1: back off, collapse the window,
+  // resend from SND.UNA (go-back-N; the receiver's SACKs are forgotten as
+  // RFC 6675 5.1 advises).
+  rtt_.backoff();
+  if (!handshake) cc_.on_rto(flight_size());
+  scoreboard_.reset();
+  in_recovery_ = false;
+  dup_acks_ = 0;
+  recover_ = snd_max_;
+  snd_nxt_ = snd_una_;
+  rtt_seq_.reset();
+  timers_.arm(rto_timer_, now + rtt_.rto());
+  wants_output_ = true;
+}
+
+}  // namespace percore::tcp
