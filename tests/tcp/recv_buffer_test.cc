@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <ostream>
 #include <random>
 #include <string>
 #include <utility>
@@ -36,9 +37,16 @@ std::string stream(std::size_t n, std::size_t from = 0) {
 
 class ReceiveBufferTest : public ::testing::Test {
  protected:
-  void SetUp() override { free_at_start_ = rte_mempool_avail_count(pool_); }
+  // One mbuf stays out of the pool during the test, so that a double free
+  // shows as a count above the start instead of being clamped to the size.
+  void SetUp() override {
+    reserved_ = rte_pktmbuf_alloc(pool_);
+    ASSERT_NE(reserved_, nullptr);
+    free_at_start_ = rte_mempool_avail_count(pool_);
+  }
   void TearDown() override {
-    EXPECT_EQ(rte_mempool_avail_count(pool_), free_at_start_) << "mbufs leaked";
+    EXPECT_EQ(rte_mempool_avail_count(pool_), free_at_start_) << "mbufs leaked or freed twice";
+    rte_pktmbuf_free(reserved_);
   }
 
   // Hands `payload` to the buffer as a segment with sequence number `seq`,
@@ -83,6 +91,7 @@ class ReceiveBufferTest : public ::testing::Test {
   static SackBlock block(std::uint32_t from, std::uint32_t to) { return {kR + from, kR + to}; }
 
   rte_mempool* pool_ = testing::test_pool();
+  rte_mbuf* reserved_ = nullptr;
   unsigned free_at_start_ = 0;
 };
 
@@ -202,6 +211,8 @@ struct OverlapCase {
   std::uint32_t ooo_bytes_after;
   std::size_t chunks_after;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> blocks_after;
+
+  friend void PrintTo(const OverlapCase& c, std::ostream* os) { *os << c.name; }
 };
 
 class OverlapTest : public ReceiveBufferTest,

@@ -60,19 +60,29 @@ rte_mempool* small_room_pool() {
 
 class SendBufferTest : public ::testing::Test {
  protected:
+  // One mbuf of each pool stays out during the test, so that a double free
+  // shows as a count above the start instead of being clamped to the size.
   void SetUp() override {
     ASSERT_NE(small_room_pool(), nullptr);
+    reserved_ = rte_pktmbuf_alloc(pool_);
+    small_reserved_ = rte_pktmbuf_alloc(small_room_pool());
+    ASSERT_NE(reserved_, nullptr);
+    ASSERT_NE(small_reserved_, nullptr);
     free_at_start_ = rte_mempool_avail_count(pool_);
     small_free_at_start_ = rte_mempool_avail_count(small_room_pool());
   }
   void TearDown() override {
-    EXPECT_EQ(rte_mempool_avail_count(pool_), free_at_start_) << "mbufs leaked";
+    EXPECT_EQ(rte_mempool_avail_count(pool_), free_at_start_) << "mbufs leaked or freed twice";
     EXPECT_EQ(rte_mempool_avail_count(small_room_pool()), small_free_at_start_)
-        << "mbufs leaked from the small pool";
+        << "mbufs leaked or freed twice in the small pool";
+    rte_pktmbuf_free(reserved_);
+    rte_pktmbuf_free(small_reserved_);
   }
 
   rte_mempool* pool_ = testing::test_pool();
   const std::uint32_t room_ = rte_pktmbuf_data_room_size(pool_);
+  rte_mbuf* reserved_ = nullptr;
+  rte_mbuf* small_reserved_ = nullptr;
   unsigned free_at_start_ = 0;
   unsigned small_free_at_start_ = 0;
 };
