@@ -101,9 +101,11 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
   if (has(seg, kRst)) return;  // RFC 9293 3.10.7.1: never answer a RST
   Listener* l = find_listener(key.local_ip, key.local_port);
   if (l != nullptr && has(seg, kSyn) && !has(seg, kAck)) {
-    // RFC 9293 3.10.7.2 (LISTEN, SYN).
-    if (l->syn_received + l->accept_queue.size() >= l->backlog) {
-      ++stats_.syn_queue_full;  // the peer retransmits its SYN
+    // RFC 9293 3.10.7.2 (LISTEN, SYN). When the SYN queue is full,
+    // answer statelessly with a SYN cookie (RFC 4987 3.6).
+    if (l->syn_received >= l->backlog) {
+      ++stats_.syn_queue_full;
+      send_cookie_syn_ack(key, seg, now);
       return;
     }
     auto tcb = std::make_unique<Tcb>(key, config_, pool_, timers_);
@@ -115,6 +117,8 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
     after_event(it->second);
     return;
   }
+  // An ACK to a listener may return one of our SYN cookies.
+  if (l != nullptr && has(seg, kAck) && !has(seg, kSyn) && accept_cookie(l, key, seg, now)) return;
   // RFC 9293 3.10.7.1 (CLOSED) and 3.10.7.2 (an ACK to a listener): RST.
   ++stats_.no_listener;
   wire::TcpRepr rst{.src_port = seg.dst_port, .dst_port = seg.src_port};
@@ -253,6 +257,52 @@ void TcpLayer::transmit(const Tcb& tcb, OutSegment& seg, Instant now) {
 
 void TcpLayer::send_rst(const FourTuple& tuple, const wire::TcpRepr& rst, Instant now) {
   ++stats_.rst_sent;
+  send_bare(tuple, rst, now);
+}
+
+void TcpLayer::send_cookie_syn_ack(const FourTuple& key, const wire::TcpRepr& syn, Instant now) {
+  const auto clock_ms = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  wire::TcpRepr synack{.src_port = key.local_port,
+                       .dst_port = key.remote_port,
+                       .seq = cookies_.make(key, syn, now),
+                       .ack = syn.seq + 1,
+                       .flags = kSyn | kAck,
+                       .window = static_cast<std::uint16_t>(std::min<std::uint32_t>(config_.rcvbuf, 65535))};
+  synack.options.mss = our_mss();
+  if (syn.options.window_scale && config_.window_scaling)
+    synack.options.window_scale = receive_window_shift(config_);
+  synack.options.sack_permitted = syn.options.sack_permitted && config_.sack;
+  if (syn.options.timestamps && config_.timestamps)
+    synack.options.timestamps = wire::TcpTimestamps{cookies_.tsval(syn, clock_ms), syn.options.timestamps->val};
+  send_bare(key, synack, now);
+}
+
+bool TcpLayer::accept_cookie(Listener* l, const FourTuple& key, const wire::TcpRepr& ack,
+                             Instant now) {
+  auto opts = cookies_.check(key, ack, now);
+  if (!opts) {
+    ++stats_.syn_cookies_bad;
+    return false;
+  }
+  if (l->accept_queue.size() >= l->backlog) {
+    // Linux drops the ACK when the accept queue is full; the peer retries.
+    ++stats_.accept_queue_full;
+    return true;
+  }
+  ++stats_.syn_cookies_ok;
+  auto tcb = std::make_unique<Tcb>(key, config_, pool_, timers_);
+  // The peer's window scale in a cookie is only known with timestamps.
+  tcb->accept_cookie(ack, *opts, our_mss(), now);
+  auto [it, inserted] = flows_.emplace(key, TcbState{});
+  it->second.tcb = std::move(tcb);
+  it->second.listener = l;
+  ++l->syn_received;  // after_event() moves it to the accept queue
+  after_event(it->second);
+  return true;
+}
+
+void TcpLayer::send_bare(const FourTuple& tuple, const wire::TcpRepr& rst, Instant now) {
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
   if (m == nullptr) {
     ++stats_.no_buffers;

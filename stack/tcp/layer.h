@@ -19,6 +19,7 @@
 #include "stack/core/timer_wheel.h"
 #include "stack/net/net_stack.h"
 #include "stack/tcp/isn.h"
+#include "stack/tcp/syn_cookie.h"
 #include "stack/tcp/tcb.h"
 
 struct rte_mempool;
@@ -40,7 +41,9 @@ struct TcpStats {
   std::uint64_t rst_sent = 0;
   std::uint64_t bad_segments = 0;     // malformed or bad checksum
   std::uint64_t no_listener = 0;      // answered with RST
-  std::uint64_t syn_queue_full = 0;
+  std::uint64_t syn_queue_full = 0;   // answered with a SYN cookie
+  std::uint64_t syn_cookies_ok = 0;   // connections rebuilt from a returned cookie
+  std::uint64_t syn_cookies_bad = 0;  // ACKs whose cookie did not check out
   std::uint64_t accept_queue_full = 0;
   std::uint64_t time_wait_reused = 0;
   std::uint64_t no_buffers = 0;
@@ -105,6 +108,11 @@ class TcpLayer {
   void after_event(TcbState& s);
   void transmit(const Tcb& tcb, OutSegment& seg, Instant now);
   void send_rst(const FourTuple& tuple, const wire::TcpRepr& rst, Instant now);
+  // Sends a segment that belongs to no TCB (RST, cookie SYN-ACK).
+  void send_bare(const FourTuple& tuple, const wire::TcpRepr& seg, Instant now);
+  void send_cookie_syn_ack(const FourTuple& key, const wire::TcpRepr& syn, Instant now);
+  // Returns true when `ack` carried a valid cookie and a connection was made.
+  bool accept_cookie(Listener* l, const FourTuple& key, const wire::TcpRepr& ack, Instant now);
   void release(TcbState& s);
   TcbState* state_of(const Tcb* tcb);
   Listener* find_listener(wire::Ipv4Addr ip, std::uint16_t port);
@@ -114,6 +122,7 @@ class TcpLayer {
   rte_mempool* pool_;
   TcpConfig config_;
   IsnGenerator isn_;
+  SynCookies cookies_{isn_};
   core::TimerWheel timers_;
   absl::flat_hash_map<FourTuple, TcbState> flows_;
   std::vector<std::unique_ptr<Listener>> listeners_;

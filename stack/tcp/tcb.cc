@@ -4,18 +4,16 @@
 
 #include <algorithm>
 
-namespace percore::tcp {
-namespace {
+#include "stack/tcp/syn_cookie.h"
 
-// RFC 7323 2.2: the smallest shift that lets the receive buffer's maximum
-// be advertised, and never more than 14.
-std::uint8_t window_shift_for(std::uint32_t max_window) {
+namespace percore::tcp {
+
+std::uint8_t receive_window_shift(const TcpConfig& config) {
+  if (!config.window_scaling) return 0;
   std::uint8_t shift = 0;
-  while (shift < 14 && (std::uint64_t{65535} << shift) < max_window) ++shift;
+  while (shift < 14 && (std::uint64_t{65535} << shift) < config.max_rcvbuf) ++shift;
   return shift;
 }
-
-}  // namespace
 
 Tcb::Tcb(const FourTuple& tuple, const TcpConfig& config, rte_mempool* pool,
          core::TimerWheel& timers)
@@ -35,7 +33,7 @@ void Tcb::connect(Seq iss, std::uint16_t our_mss, Instant now) {
   snd_una_ = snd_nxt_ = snd_max_ = iss;
   snd_buf_.reset(iss + 1);
   mss_ = our_mss;
-  rcv_wscale_ = config_.window_scaling ? window_shift_for(config_.max_rcvbuf) : 0;
+  rcv_wscale_ = receive_window_shift(config_);
   state_ = State::SynSent;
   last_activity_ = now;
   wants_output_ = true;
@@ -53,7 +51,7 @@ void Tcb::accept_syn(const wire::TcpRepr& syn, Seq iss, std::uint16_t our_mss, I
   max_snd_wnd_ = snd_wnd_;
   snd_wl1_ = syn.seq;
   snd_wl2_ = iss;
-  rcv_wscale_ = config_.window_scaling ? window_shift_for(config_.max_rcvbuf) : 0;
+  rcv_wscale_ = receive_window_shift(config_);
   negotiate(syn.options, our_mss);
   if (ts_enabled_) {
     ts_recent_ = syn.options.timestamps->val;
@@ -62,6 +60,34 @@ void Tcb::accept_syn(const wire::TcpRepr& syn, Seq iss, std::uint16_t our_mss, I
   state_ = State::SynReceived;
   last_activity_ = now;
   wants_output_ = true;
+}
+
+void Tcb::accept_cookie(const wire::TcpRepr& ack, const CookieOptions& opts,
+                        std::uint16_t our_mss, Instant now) {
+  iss_ = ack.ack - 1;
+  snd_una_ = snd_nxt_ = snd_max_ = ack.ack;
+  syn_acked_ = true;
+  snd_buf_.reset(ack.ack);
+  irs_ = ack.seq - 1;
+  rcv_buf_.reset(ack.seq);
+  rcv_adv_ = ack.seq;
+  rcv_wscale_ = receive_window_shift(config_);
+  wire::TcpOptions offered;
+  offered.mss = opts.mss;
+  offered.window_scale = opts.window_scale;
+  offered.sack_permitted = opts.sack_permitted;
+  if (opts.timestamps) offered.timestamps = ack.options.timestamps;
+  negotiate(offered, our_mss);
+  if (ts_enabled_) {
+    ts_recent_ = ack.options.timestamps->val;
+    ts_recent_stamp_ = now;
+  }
+  snd_wnd_ = std::uint32_t{ack.window} << snd_wscale_;
+  max_snd_wnd_ = snd_wnd_;
+  snd_wl1_ = ack.seq;
+  snd_wl2_ = ack.ack;
+  last_activity_ = now;
+  established(now);
 }
 
 void Tcb::negotiate(const wire::TcpOptions& peer, std::uint16_t our_mss) {

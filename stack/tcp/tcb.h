@@ -89,6 +89,11 @@ struct OutSegment {
 };
 
 class Tcb;
+struct CookieOptions;
+
+// RFC 7323 2.2: the window shift we announce, the smallest that lets the
+// largest receive buffer be advertised (at most 14).
+std::uint8_t receive_window_shift(const TcpConfig& config);
 
 // The timer node inside a TCB, so the layer's wheel can find its owner.
 enum class TimerKind : std::uint32_t { Retransmit = 1, DelayedAck, Persist, Keepalive, TimeWait };
@@ -112,6 +117,11 @@ class Tcb {
 
   // Passive open from a SYN the listener accepted: SYN-RECEIVED, SYN-ACK due.
   void accept_syn(const wire::TcpRepr& syn, Seq iss, std::uint16_t our_mss, Instant now);
+
+  // A connection rebuilt from a valid SYN cookie (RFC 4987) by the ACK that
+  // returned it: ESTABLISHED at once, with the options the cookie carried.
+  void accept_cookie(const wire::TcpRepr& ack, const CookieOptions& opts, std::uint16_t our_mss,
+                     Instant now);
 
   // What the layer must do after input().
   struct InputResult {

@@ -185,8 +185,10 @@ TEST_F(Handshake, BacklogBoundsHalfOpenConnections) {
   listen(kLocalPort, 2);
   for (std::uint16_t p = 0; p < 3; ++p)
     rx(seg(kSyn).with_seq(Seq(kPeerIss)).ports(static_cast<std::uint16_t>(kRemotePort + p), kLocalPort));
-  EXPECT_EQ(tx().size(), 2u);
+  // Two connections wait in SYN-RECEIVED; the third SYN gets a cookie and no state.
+  EXPECT_EQ(tx().size(), 3u);
   EXPECT_EQ(tcp_->stats().syn_queue_full, 1u);
+  EXPECT_EQ(tcp_->connections(), 2u);
 }
 
 }  // namespace
