@@ -62,8 +62,11 @@ TcpTest::~TcpTest() {
 
 void TcpTest::rebuild() {
   tcp_.reset();
+  // The peer's address never expires from the ARP cache: the tests are
+  // about TCP, and hours pass in some of them.
   net_ = std::make_unique<net::NetStack>(
-      net::Interface{.mac = kLocalMac, .addr = {kLocalIp, 24}}, percore::testing::test_pool());
+      net::Interface{.mac = kLocalMac, .addr = {kLocalIp, 24}}, percore::testing::test_pool(),
+      net::ArpConfig{.reachable_time = std::chrono::hours(24 * 365)});
   net_->learn_neighbour(kRemoteIp, kRemoteMac, now_);
   tcp_ = std::make_unique<TcpLayer>(*net_, percore::testing::test_pool(), config_,
                                     std::array<std::uint64_t, 2>{7, 11}, now_);
