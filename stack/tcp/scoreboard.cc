@@ -29,9 +29,10 @@ bool lost_by(std::size_t ranges_above, std::uint64_t octets_above, std::uint32_t
 // Drops what lies below snd_una or at and above snd_max.
 template <typename Ranges>
 void clip(Ranges& set, Seq snd_una, Seq snd_max) {
-  set.erase(std::remove_if(set.begin(), set.end(),
-                           [&](const SeqRange& r) { return r.right <= snd_una || r.left >= snd_max; }),
-            set.end());
+  set.erase(
+      std::remove_if(set.begin(), set.end(),
+                     [&](const SeqRange& r) { return r.right <= snd_una || r.left >= snd_max; }),
+      set.end());
   if (!set.empty()) {
     set.front().left = seq_max(set.front().left, snd_una);
     set.back().right = seq_min(set.back().right, snd_max);
@@ -42,8 +43,8 @@ void clip(Ranges& set, Seq snd_una, Seq snd_max) {
 // merging the ranges it overlaps or touches. Returns the octets it added.
 template <typename Ranges>
 std::uint32_t add(Ranges& set, SeqRange r) {
-  auto first = std::find_if(set.begin(), set.end(),
-                            [&](const SeqRange& s) { return s.right >= r.left; });
+  auto first =
+      std::find_if(set.begin(), set.end(), [&](const SeqRange& s) { return s.right >= r.left; });
   auto last = first;
   std::uint32_t covered = 0;
   SeqRange merged = r;
@@ -79,7 +80,7 @@ void Scoreboard::reset() {
 std::uint32_t Scoreboard::update(Seq snd_una, Seq snd_max,
                                  std::span<const wire::SackBlock> blocks) {
   snd_una_ = snd_una;
-  // RFC 6675 3: octets at and above HighACK are what the scoreboard tracks.
+  // What SND.UNA covers is acknowledged and leaves the scoreboard.
   clip(sacked_, snd_una, snd_max);
   clip(retransmitted_, snd_una, snd_max);
 

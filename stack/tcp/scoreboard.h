@@ -127,8 +127,8 @@ class Scoreboard {
   // The first run of at most mss octets in `within` not yet retransmitted.
   std::optional<SeqRange> first_not_retransmitted(SeqRange within, std::uint32_t mss) const;
 
-  Ranges sacked_;          // lowest first, disjoint, never adjacent
-  Ranges retransmitted_;   // likewise
+  Ranges sacked_;         // lowest first, disjoint, never adjacent
+  Ranges retransmitted_;  // likewise
   std::uint32_t sacked_bytes_ = 0;
   wire::Seq snd_una_;
 };

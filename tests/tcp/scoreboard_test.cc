@@ -14,7 +14,9 @@
 
 namespace percore::tcp {
 
-void PrintTo(const SeqRange& r, std::ostream* os) { *os << "[" << r.left << ", " << r.right << ")"; }
+void PrintTo(const SeqRange& r, std::ostream* os) {
+  *os << "[" << r.left << ", " << r.right << ")";
+}
 
 void PrintTo(const NextSegment& s, std::ostream* os) {
   static constexpr const char* kKinds[] = {"Lost", "NewData", "Unsacked", "Rescue"};
@@ -191,7 +193,7 @@ TEST(ScoreboardIsLost, ThreeDiscontiguousRangesAboveMakeItLost) {
   ack(sb, 0, 10000, {B(1000, 1100), B(2000, 2100)});
   EXPECT_FALSE(sb.is_lost(S(0), kMss));  // two ranges, 200 octets
   ack(sb, 0, 10000, {B(3000, 3100)});
-  EXPECT_TRUE(sb.is_lost(S(0), kMss));     // three ranges, though only 300 octets
+  EXPECT_TRUE(sb.is_lost(S(0), kMss));  // three ranges, though only 300 octets
   EXPECT_TRUE(sb.is_lost(S(999), kMss));
   EXPECT_FALSE(sb.is_lost(S(1100), kMss));  // two above
   EXPECT_FALSE(sb.is_lost(S(3100), kMss));  // none above
@@ -380,8 +382,8 @@ TEST(Scoreboard, WorksAcrossSequenceWraparound) {
 
   std::vector<SackBlock> more{{W(8000), W(8200)}};
   sb.update(una, W(10000), more);
-  EXPECT_TRUE(sb.is_lost(W(0), kMss));       // three ranges above
-  EXPECT_FALSE(sb.is_lost(W(5600), kMss));   // two ranges, 300 octets above
+  EXPECT_TRUE(sb.is_lost(W(0), kMss));      // three ranges above
+  EXPECT_FALSE(sb.is_lost(W(5600), kMss));  // two ranges, 300 octets above
   // Lost 0-4000 out; 5500-7000, 7100-8000, 8200-10000 in flight.
   EXPECT_EQ(sb.pipe(una, W(10000), kMss), 1500u + 900u + 1800u);
   EXPECT_EQ(sb.next_seg(una, W(10000), kMss, false), (NextSegment{una, 1000, Kind::Lost}));
@@ -407,11 +409,11 @@ class Model {
   std::uint32_t una() const { return una_; }
   std::uint32_t max() const { return max_; }
   bool sacked(std::uint32_t o) const { return o >= una_ && o < max_ && sacked_[o]; }
-  bool retransmitted(std::uint32_t o) const { return o >= una_ && o < max_ && retransmitted_[o]; }
 
   void send(std::uint32_t n) { max_ += n; }
 
-  std::uint32_t ack(std::uint32_t una, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& blocks) {
+  std::uint32_t ack(std::uint32_t una,
+                    const std::vector<std::pair<std::uint32_t, std::uint32_t>>& blocks) {
     for (std::uint32_t o = una_; o < una && o < sacked_.size(); ++o) {
       sacked_[o] = false;
       retransmitted_[o] = false;
@@ -489,8 +491,9 @@ class Model {
   }
 
   // NextSeg() rules (1) to (3): {offset, len, kind}.
-  std::optional<std::tuple<std::uint32_t, std::uint32_t, Kind>> next_seg(
-      const Bits& is_lost, std::uint32_t mss, bool new_data) const {
+  std::optional<std::tuple<std::uint32_t, std::uint32_t, Kind>> next_seg(const Bits& is_lost,
+                                                                         std::uint32_t mss,
+                                                                         bool new_data) const {
     const std::uint32_t high_sack = high_sacked();
     auto pick = [&](bool need_lost) -> std::optional<std::pair<std::uint32_t, std::uint32_t>> {
       for (std::uint32_t o = una_; o < high_sack; ++o) {
@@ -555,7 +558,8 @@ TEST_P(ScoreboardRandom, MatchesPerOctetModel) {
     return std::uniform_int_distribution<std::uint32_t>(lo, hi)(rng);
   };
   // Even seeds start just below the wrap, so the window crosses 2^32.
-  const Seq base{GetParam() % 2 == 0 ? 0u - uniform(1000, 20000) : static_cast<std::uint32_t>(rng())};
+  const Seq base{GetParam() % 2 == 0 ? 0u - uniform(1000, 20000)
+                                     : static_cast<std::uint32_t>(rng())};
   constexpr std::uint32_t kOctets = 400000;
   constexpr std::uint32_t kMaxFlight = 16000;
   const std::uint32_t mss = std::array{7u, 50u, 100u, 536u}[GetParam() % 4];
@@ -571,7 +575,8 @@ TEST_P(ScoreboardRandom, MatchesPerOctetModel) {
     const std::uint32_t max = model.max();
     const std::uint32_t action = uniform(0, 99);
     if (action < 25) {
-      model.send(std::min(uniform(0, std::max(3 * mss, 600u)), una + kMaxFlight - std::min(max, una + kMaxFlight)));
+      model.send(std::min(uniform(0, std::max(3 * mss, 600u)),
+                          una + kMaxFlight - std::min(max, una + kMaxFlight)));
     } else if (action < 75) {
       std::uint32_t new_una = una;
       if (uniform(0, 24) == 0) new_una = uniform(una, max);
@@ -628,7 +633,8 @@ TEST_P(ScoreboardRandom, MatchesPerOctetModel) {
     ASSERT_EQ(sb.ranges(), model.runs()) << "step " << step;
     ASSERT_EQ(sb.high_sacked(), at(model.high_sacked())) << "step " << step;
     const auto high_rxt = model.high_rxt();
-    ASSERT_EQ(sb.high_rxt(), high_rxt ? std::optional{at(*high_rxt)} : std::nullopt) << "step " << step;
+    ASSERT_EQ(sb.high_rxt(), high_rxt ? std::optional{at(*high_rxt)} : std::nullopt)
+        << "step " << step;
     const auto lost = model.lost(mss);
     ASSERT_EQ(sb.pipe(at(u), at(m), mss), model.pipe(lost)) << "step " << step;
 
