@@ -34,6 +34,13 @@ Result parse_value(std::string_view text, dev::FaultSpec& out) {
   return {};
 }
 
+Result parse_value(std::string_view text, tcp::CcAlgorithm& out) {
+  auto cc = tcp::parse_cc(text);
+  if (!cc) return std::unexpected(absl::StrCat("'", absl_view(text), "' is not cubic or newreno"));
+  out = *cc;
+  return {};
+}
+
 Result parse_value(std::string_view text, wire::Ipv4Cidr& out) {
   auto cidr = wire::Ipv4Cidr::parse(text);
   if (!cidr) return std::unexpected(absl::StrCat("'", absl_view(text), "' is not an address/prefix like 198.18.0.2/24"));
@@ -87,6 +94,10 @@ Result validate(const Config& c) {
   if (auto r = check_range("PERCORE_QUEUES", c.queues, 1, 64); !r) return r;
   if (auto r = check_range("PERCORE_MEM_MB", c.mem_mb, 16, 65536); !r) return r;
   if (auto r = check_range("PERCORE_MBUFS", c.mbufs, 511, 1u << 20); !r) return r;
+  if (auto r = check_range("PERCORE_TCP_RMEM", c.tcp_rmem, 4096, 64u << 20); !r) return r;
+  if (auto r = check_range("PERCORE_TCP_WMEM", c.tcp_wmem, 4096, 64u << 20); !r) return r;
+  if (auto r = check_range("PERCORE_TCP_TIME_WAIT_MS", c.tcp_time_wait_ms, 0, 600000); !r)
+    return r;
   if (c.ip.addr.is_any() || c.ip.addr.is_multicast() || c.ip.addr.is_broadcast() ||
       c.ip.prefix_len == 0 || c.ip.prefix_len > 30 ||
       c.ip.addr == c.ip.subnet_broadcast() || (c.ip.addr.value & ~c.ip.netmask()) == 0)

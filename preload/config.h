@@ -13,6 +13,7 @@
 #include "absl/functional/function_ref.h"
 #include "stack/dev/device.h"
 #include "stack/dev/faults.h"
+#include "stack/tcp/congestion.h"
 #include "stack/wire/addr.h"
 
 namespace percore::config {
@@ -36,6 +37,10 @@ namespace percore::config {
   X(pcap, "PERCORE_PCAP", "", "write every frame sent and received to this pcapng file")        \
   X(faults, "PERCORE_FAULTS", "",                                                                \
     "inject faults in both directions: loss=5%,reorder=10%,dup=1%,corrupt=1%,delay=2ms,seed=7") \
+  X(tcp_cc, "PERCORE_TCP_CC", "cubic", "TCP congestion control: cubic or newreno")           \
+  X(tcp_rmem, "PERCORE_TCP_RMEM", "262144", "default TCP receive buffer in bytes (SO_RCVBUF)") \
+  X(tcp_wmem, "PERCORE_TCP_WMEM", "262144", "default TCP send buffer in bytes (SO_SNDBUF)")    \
+  X(tcp_time_wait_ms, "PERCORE_TCP_TIME_WAIT_MS", "60000", "TIME-WAIT duration (2*MSL) in ms") \
   X(strict, "PERCORE_STRICT", "0", "1: a configuration error aborts the program at start")
 
 struct Config {
@@ -51,6 +56,10 @@ struct Config {
   std::string dpdk_log;
   std::string pcap;
   dev::FaultSpec faults;
+  tcp::CcAlgorithm tcp_cc = tcp::CcAlgorithm::Cubic;
+  unsigned tcp_rmem = 262144;
+  unsigned tcp_wmem = 262144;
+  unsigned tcp_time_wait_ms = 60000;
   bool strict = false;
 };
 

@@ -73,7 +73,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"PERCORE_QUEUES", "2x"}, BadValue{"PERCORE_MEM_MB", "1"},
                       BadValue{"PERCORE_OFFLOADS", "maybe"}, BadValue{"PERCORE_STRICT", "2"},
                       BadValue{"PERCORE_DPDK_LOG", "loud"}, BadValue{"PERCORE_FAULTS", "lose=5%"},
-                      BadValue{"PERCORE_FAULTS", "loss=120%"}));
+                      BadValue{"PERCORE_FAULTS", "loss=120%"}, BadValue{"PERCORE_TCP_CC", "bbr"},
+                      BadValue{"PERCORE_TCP_RMEM", "100"}, BadValue{"PERCORE_TCP_WMEM", "1G"},
+                      BadValue{"PERCORE_TCP_TIME_WAIT_MS", "9999999"}));
 
 TEST(Config, ReadsFaults) {
   auto c = load_with({{"PERCORE_FAULTS", "loss=3%,reorder=5%,dup=1%,corrupt=0.5%"}});

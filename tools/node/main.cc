@@ -3,16 +3,20 @@
 // benchmark server.
 //
 //   percore-node [--dev DEV] [--ip CIDR] [--gw IP]   flags override PERCORE_*
+//   percore-node ... --connect IP:PORT --send N|--recv N   a client instead
+//                                                    of the services (client.h)
 //   percore-node --print-env                         the PERCORE_* reference
 #include <rte_ethdev.h>
 #include <rte_random.h>
 #include <signal.h>
 #include <time.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +26,7 @@
 #include "stack/dev/pcap.h"
 #include "stack/dev/port.h"
 #include "stack/dev/tap_host.h"
+#include "tools/node/client.h"
 #include "tools/node/services.h"
 
 namespace {
@@ -36,6 +41,7 @@ int usage(const char* error) {
   if (error != nullptr) std::fprintf(stderr, "percore node: %s\n", error);
   std::fprintf(stderr,
                "usage: percore-node [--dev DEV] [--ip CIDR] [--gw IP]\n"
+               "                    [--connect IP:PORT --send N|--recv N]\n"
                "       percore-node --print-env\n");
   return 2;
 }
@@ -48,7 +54,17 @@ Instant now() { return std::chrono::time_point_cast<Duration>(std::chrono::stead
 constexpr Duration kIdleSleep = std::chrono::microseconds(200);
 constexpr unsigned kIdlePollsBeforeSleep = 1024;
 
-int run(const config::Config& cfg) {
+tcp::TcpConfig tcp_config(const config::Config& cfg) {
+  tcp::TcpConfig t;
+  t.cc = cfg.tcp_cc;
+  t.rcvbuf = cfg.tcp_rmem;
+  t.max_rcvbuf = std::max(t.max_rcvbuf, t.rcvbuf);
+  t.sndbuf = cfg.tcp_wmem;
+  t.time_wait = std::chrono::milliseconds(cfg.tcp_time_wait_ms);
+  return t;
+}
+
+int run(const config::Config& cfg, const std::optional<node::ClientOptions>& client_options) {
   dev::EalConfig eal{.device = cfg.dev,
                      .queues = cfg.queues,
                      .mem_mb = cfg.mem_mb,
@@ -106,11 +122,17 @@ int run(const config::Config& cfg) {
             **port, q, iface,
             core::Shard::Options{.pcap = pcap.get(),
                                  .faults = cfg.faults,
+                                 .tcp = tcp_config(cfg),
                                  .secret = {rte_rand(), rte_rand()}},
             now()));
       // The services listen on shard 0. With several queues, segments that
       // land elsewhere need the software redirection of a later change.
-      node::Services services(shards[0]->tcp());
+      std::optional<node::Services> services;
+      std::optional<node::Client> client;
+      if (client_options)
+        client.emplace(shards[0]->tcp(), *client_options, now());
+      else
+        services.emplace(shards[0]->tcp());
       shards[0]->announce(now());
       std::printf("percore node ready dev=%s ip=%s mac=%s driver=%s mtu=%u queues=%u faults=%s\n",
                   cfg.dev.to_string().c_str(), cfg.ip.to_string().c_str(),
@@ -119,11 +141,11 @@ int run(const config::Config& cfg) {
       std::fflush(stdout);
 
       unsigned idle_polls = 0;
-      while (!g_stop) {
+      while (!g_stop && !(client && client->done())) {
         unsigned received = 0;
         const Instant t = now();
         for (auto& shard : shards) received += shard->poll(t);
-        if (services.serve(t)) shards[0]->flush(t);
+        if (client ? client->serve(t) : services->serve(t)) shards[0]->flush(t);
         if (shards.size() > 1) {
           // An ARP reply arrives on one queue; every shard needs the neighbour.
           for (auto& from : shards)
@@ -139,6 +161,11 @@ int run(const config::Config& cfg) {
           timespec ts{0, static_cast<long>(kIdleSleep.count())};
           nanosleep(&ts, nullptr);
         }
+      }
+      if (client) {
+        rc = client->exit_status();
+        std::fprintf(rc == 0 ? stdout : stderr, "%s\n", client->report().c_str());
+        std::fflush(stdout);
       }
       for (auto& shard : shards) {
         std::fprintf(stderr, "percore node: queue %u: %s\n", shard->queue(),
@@ -170,6 +197,8 @@ int run(const config::Config& cfg) {
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> overrides;
+  std::optional<node::ClientOptions> client;
+  const char* amount = nullptr;  // --send or --recv, for the usage check
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* var) -> bool {
@@ -186,6 +215,21 @@ int main(int argc, char** argv) {
       if (!value("PERCORE_IP")) return usage("--ip needs a value");
     } else if (arg == "--gw") {
       if (!value("PERCORE_GW")) return usage("--gw needs a value");
+    } else if (arg == "--connect") {
+      if (i + 1 >= argc) return usage("--connect needs IP:PORT");
+      if (!client) client.emplace();
+      if (!node::parse_endpoint(argv[++i], *client))
+        return usage((std::string("--connect: not IP:PORT: ") + argv[i]).c_str());
+    } else if (arg == "--send" || arg == "--recv") {
+      if (i + 1 >= argc) return usage((arg + " needs a byte count").c_str());
+      if (!client) client.emplace();
+      const std::string_view n = argv[++i];
+      auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), client->bytes);
+      if (n.empty() || ec != std::errc{} || end != n.data() + n.size())
+        return usage((arg + ": not a byte count: " + argv[i]).c_str());
+      client->mode = arg == "--send" ? node::ClientOptions::Mode::Send : node::ClientOptions::Mode::Recv;
+      if (amount != nullptr) return usage("give one of --send and --recv");
+      amount = argv[i - 1];
     } else if (arg == "-h" || arg == "--help") {
       usage(nullptr);
       return 0;
@@ -205,5 +249,7 @@ int main(int argc, char** argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  return run(*cfg);
+  if (client && (client->port == 0 || amount == nullptr))
+    return usage("a client needs both --connect IP:PORT and --send N or --recv N");
+  return run(*cfg, client);
 }
