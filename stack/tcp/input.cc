@@ -437,7 +437,7 @@ void Tcb::enter_time_wait(Instant now) {
 }
 
 void Tcb::challenge_ack(Instant now) {
-  // RFC 5961 7 asks for a rate limit; the layer enforces it per shard.
+  if (challenge_limit_ != nullptr && !challenge_limit_->allow(now)) return;
   ++counters_.challenge_acks;
   schedule_ack(true, now);
 }

@@ -40,6 +40,12 @@ std::uint16_t TcpLayer::our_mss() const {
   return static_cast<std::uint16_t>(net_.iface().mtu - 40);
 }
 
+std::unique_ptr<Tcb> TcpLayer::make_tcb(const FourTuple& key) {
+  auto tcb = std::make_unique<Tcb>(key, config_, pool_, timers_);
+  tcb->set_challenge_ack_limit(&challenge_limit_);
+  return tcb;
+}
+
 TcpLayer::TcbState* TcpLayer::state_of(const Tcb* tcb) {
   auto it = flows_.find(tcb->tuple());
   return it == flows_.end() ? nullptr : &it->second;
@@ -108,7 +114,7 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
       send_cookie_syn_ack(key, seg, now);
       return;
     }
-    auto tcb = std::make_unique<Tcb>(key, config_, pool_, timers_);
+    auto tcb = make_tcb(key);
     tcb->accept_syn(seg, isn_.isn(key, now), our_mss(), now);
     ++l->syn_received;
     auto [it, inserted] = flows_.emplace(key, TcbState{});
@@ -291,7 +297,7 @@ bool TcpLayer::accept_cookie(Listener* l, const FourTuple& key, const wire::TcpR
     return true;
   }
   ++stats_.syn_cookies_ok;
-  auto tcb = std::make_unique<Tcb>(key, config_, pool_, timers_);
+  auto tcb = make_tcb(key);
   // The peer's window scale in a cookie is only known with timestamps.
   tcb->accept_cookie(ack, *opts, our_mss(), now);
   auto [it, inserted] = flows_.emplace(key, TcbState{});
@@ -366,7 +372,7 @@ std::expected<Tcb*, Errc> TcpLayer::connect(wire::Ipv4Addr remote, std::uint16_t
     next_port_ = next_port_ >= kEphemeralHi ? kEphemeralLo : next_port_ + 1;
     key.local_port = port;
     if (!flows_.contains(key) && find_listener(local, port) == nullptr) {
-      auto tcb = std::make_unique<Tcb>(key, config_, pool_, timers_);
+      auto tcb = make_tcb(key);
       tcb->connect(isn_.isn(key, now), our_mss(), now);
       Tcb* raw = tcb.get();
       auto [it, inserted] = flows_.emplace(key, TcbState{});

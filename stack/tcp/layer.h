@@ -47,7 +47,6 @@ struct TcpStats {
   std::uint64_t accept_queue_full = 0;
   std::uint64_t time_wait_reused = 0;
   std::uint64_t no_buffers = 0;
-  std::uint64_t challenge_acks_suppressed = 0;
 };
 
 class TcpLayer {
@@ -87,6 +86,7 @@ class TcpLayer {
 
   std::size_t connections() const { return flows_.size(); }
   const TcpStats& stats() const { return stats_; }
+  ChallengeAckLimit& challenge_ack_limit() { return challenge_limit_; }
   core::TimerWheel& timers() { return timers_; }
   const TcpConfig& config() const { return config_; }
 
@@ -115,6 +115,7 @@ class TcpLayer {
   bool accept_cookie(Listener* l, const FourTuple& key, const wire::TcpRepr& ack, Instant now);
   void release(TcbState& s);
   TcbState* state_of(const Tcb* tcb);
+  std::unique_ptr<Tcb> make_tcb(const FourTuple& key);
   Listener* find_listener(wire::Ipv4Addr ip, std::uint16_t port);
   std::uint16_t our_mss() const;
 
@@ -132,6 +133,7 @@ class TcpLayer {
   std::vector<OutSegment> out_;
   std::uint16_t next_port_ = 32768;  // Linux's ip_local_port_range
   TcpStats stats_;
+  ChallengeAckLimit challenge_limit_;
 };
 
 }  // namespace percore::tcp

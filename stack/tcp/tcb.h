@@ -91,6 +91,28 @@ struct OutSegment {
 class Tcb;
 struct CookieOptions;
 
+// RFC 5961 7: challenge ACKs are rate-limited per shard, so an attacker
+// cannot use them to make us flood (Linux: tcp_challenge_ack_limit).
+struct ChallengeAckLimit {
+  std::uint32_t per_second = 1000;
+  Instant window_start{};
+  std::uint32_t sent = 0;
+  std::uint64_t suppressed = 0;
+
+  bool allow(Instant now) {
+    if (now - window_start >= std::chrono::seconds(1)) {
+      window_start = now;
+      sent = 0;
+    }
+    if (sent >= per_second) {
+      ++suppressed;
+      return false;
+    }
+    ++sent;
+    return true;
+  }
+};
+
 // RFC 7323 2.2: the window shift we announce, the smallest that lets the
 // largest receive buffer be advertised (at most 14).
 std::uint8_t receive_window_shift(const TcpConfig& config);
@@ -171,6 +193,7 @@ class Tcb {
   void set_rcvbuf(std::uint32_t bytes);
   void set_sndbuf(std::uint32_t bytes) { snd_buf_.set_capacity(bytes); }
   void set_cc(CcAlgorithm cc);
+  void set_challenge_ack_limit(ChallengeAckLimit* limit) { challenge_limit_ = limit; }
 
   // Introspection for tests and TCP_INFO.
   Seq snd_una() const { return snd_una_; }
@@ -292,6 +315,7 @@ class Tcb {
   TcbTimer time_wait_timer_{this, TimerKind::TimeWait};
   unsigned probes_ = 0;  // keepalive or zero-window probes without an answer
 
+  ChallengeAckLimit* challenge_limit_ = nullptr;  // the shard's; none in isolation
   TcpCounters counters_;
 };
 
