@@ -6,7 +6,6 @@
 #include <cassert>
 #include <cstring>
 #include <iterator>
-#include <optional>
 
 #include "absl/container/inlined_vector.h"
 
@@ -17,9 +16,9 @@ namespace {
 // An in-order payload this small is copied into the free room of the mbuf
 // holding the previous readable chunk instead of pinning an mbuf of its own,
 // as Linux's tcp_try_coalesce() does. Without it a peer sending one-byte
-// segments would hold one mbuf per byte of window; with it the mbufs held
-// stay within capacity() / kCoalesceMax however the stream is cut, at the
-// cost of copying at most this many bytes.
+// segments would hold one mbuf per byte of window; with it a readable mbuf
+// carries more than kCoalesceMax bytes unless the one before it is shared or
+// full, at the cost of copying at most this many bytes.
 constexpr std::uint32_t kCoalesceMax = 256;
 
 // max_out_of_order_chunks(): one chunk per this many bytes of capacity,
@@ -60,9 +59,10 @@ void ReceiveBuffer::release_all() {
   readable_chunks_.clear();
   head_ = 0;
   readable_ = 0;
-  for (auto& [seq, held] : out_of_order_) rte_pktmbuf_free(held.chunk.mbuf);
+  for (auto& [seq, chunk] : out_of_order_) rte_pktmbuf_free(chunk.mbuf);
   out_of_order_.clear();
   out_of_order_bytes_ = 0;
+  sack_ranges_.clear();
 }
 
 void ReceiveBuffer::reset(wire::Seq rcv_nxt) {
@@ -107,8 +107,7 @@ std::uint32_t ReceiveBuffer::insert(wire::Seq seq, rte_mbuf* m, const std::uint8
   }
 
   // Cut the segment around the chunks already held out of order: the gaps
-  // between them are the new bytes. A held chunk that the segment repeats is
-  // marked as just received, so its SACK block is reported first (RFC 2018 4).
+  // between them are the new bytes.
   struct Gap {
     wire::Seq seq;
     std::uint32_t offset;
@@ -119,16 +118,15 @@ std::uint32_t ReceiveBuffer::insert(wire::Seq seq, rte_mbuf* m, const std::uint8
   auto it = out_of_order_.upper_bound(seq);
   if (it != out_of_order_.begin()) {
     auto before = std::prev(it);
-    if (before->first + before->second.chunk.len > seq) it = before;
+    if (before->first + before->second.len > seq) it = before;
   }
   wire::Seq cursor = seq;
   for (; it != out_of_order_.end() && it->first < end; ++it) {
-    const wire::Seq held_end = it->first + it->second.chunk.len;
+    const wire::Seq held_end = it->first + it->second.len;
     if (cursor < it->first) {
       gaps.push_back({cursor, static_cast<std::uint32_t>(cursor - seq),
                       static_cast<std::uint32_t>(it->first - cursor)});
     }
-    it->second.last_arrival = arrivals_;
     if (held_end > cursor) cursor = held_end;
   }
   if (cursor < end) {
@@ -138,6 +136,7 @@ std::uint32_t ReceiveBuffer::insert(wire::Seq seq, rte_mbuf* m, const std::uint8
 
   if (gaps.empty()) {
     rte_pktmbuf_free(m);  // every byte is held already
+    mark_sack_ranges_received(seq, end);
     return 0;
   }
   // The segment's own reference goes to the first gap; each other gap
@@ -155,6 +154,9 @@ std::uint32_t ReceiveBuffer::insert(wire::Seq seq, rte_mbuf* m, const std::uint8
     }
   }
   drain_out_of_order();
+  // RFC 2018 4: the block holding this segment is reported first, also when
+  // the segment only repeated bytes held already.
+  mark_sack_ranges_received(seq, end);
   return static_cast<std::uint32_t>(rcv_nxt_ - before);
 }
 
@@ -180,39 +182,84 @@ void ReceiveBuffer::hold_out_of_order(wire::Seq seq, Chunk chunk) {
       rte_pktmbuf_free(chunk.mbuf);
       return;
     }
-    out_of_order_bytes_ -= highest->second.chunk.len;
-    rte_pktmbuf_free(highest->second.chunk.mbuf);
+    out_of_order_bytes_ -= highest->second.len;
+    rte_pktmbuf_free(highest->second.mbuf);
+    cut_sack_ranges_from(highest->first);
     out_of_order_.erase(highest);
   }
-  out_of_order_.emplace(seq, HeldChunk{chunk, arrivals_});
+  out_of_order_.emplace(seq, chunk);
   out_of_order_bytes_ += chunk.len;
+  add_sack_range(seq, seq + chunk.len);
 }
 
 void ReceiveBuffer::drain_out_of_order() {
+  bool drained = false;
   while (!out_of_order_.empty() && out_of_order_.begin()->first == rcv_nxt_) {
-    const Chunk chunk = out_of_order_.begin()->second.chunk;
+    const Chunk chunk = out_of_order_.begin()->second;
     out_of_order_.erase(out_of_order_.begin());
     out_of_order_bytes_ -= chunk.len;
     append_readable(chunk);
     rcv_nxt_ += chunk.len;
+    drained = true;
+  }
+  // The chunks drained were the whole of the first range: a range is a
+  // maximal run, and the next chunk lies beyond a hole.
+  if (drained) {
+    assert(sack_ranges_.begin()->second.right == rcv_nxt_);
+    sack_ranges_.erase(sack_ranges_.begin());
   }
 }
 
 void ReceiveBuffer::drop_out_of_order_from(wire::Seq edge) {
+  cut_sack_ranges_from(edge);
   while (!out_of_order_.empty()) {
     auto highest = std::prev(out_of_order_.end());
-    HeldChunk& held = highest->second;
-    const wire::Seq held_end = highest->first + held.chunk.len;
-    if (held_end <= edge) return;
+    Chunk& chunk = highest->second;
+    const wire::Seq chunk_end = highest->first + chunk.len;
+    if (chunk_end <= edge) return;
     if (highest->first < edge) {
-      const std::uint32_t cut = static_cast<std::uint32_t>(held_end - edge);
-      held.chunk.len -= cut;
+      const std::uint32_t cut = static_cast<std::uint32_t>(chunk_end - edge);
+      chunk.len -= cut;
       out_of_order_bytes_ -= cut;
       return;
     }
-    out_of_order_bytes_ -= held.chunk.len;
-    rte_pktmbuf_free(held.chunk.mbuf);
+    out_of_order_bytes_ -= chunk.len;
+    rte_pktmbuf_free(chunk.mbuf);
     out_of_order_.erase(highest);
+  }
+}
+
+void ReceiveBuffer::add_sack_range(wire::Seq left, wire::Seq right) {
+  // Absorb the ranges this one touches; chunks never overlap, so they can
+  // only abut it, one on each side.
+  auto it = sack_ranges_.upper_bound(left);
+  if (it != sack_ranges_.begin() && std::prev(it)->second.right == left) {
+    it = std::prev(it);
+    left = it->first;
+    it = sack_ranges_.erase(it);
+  }
+  if (it != sack_ranges_.end() && it->first == right) {
+    right = it->second.right;
+    sack_ranges_.erase(it);
+  }
+  sack_ranges_.emplace(left, SackRange{right, arrivals_});
+}
+
+void ReceiveBuffer::mark_sack_ranges_received(wire::Seq left, wire::Seq right) {
+  auto it = sack_ranges_.upper_bound(left);
+  if (it != sack_ranges_.begin() && std::prev(it)->second.right > left) it = std::prev(it);
+  for (; it != sack_ranges_.end() && it->first < right; ++it) it->second.last_arrival = arrivals_;
+}
+
+void ReceiveBuffer::cut_sack_ranges_from(wire::Seq edge) {
+  while (!sack_ranges_.empty()) {
+    auto highest = std::prev(sack_ranges_.end());
+    if (highest->second.right <= edge) return;
+    if (highest->first < edge) {
+      highest->second.right = edge;
+      return;
+    }
+    sack_ranges_.erase(highest);
   }
 }
 
@@ -257,7 +304,7 @@ std::size_t ReceiveBuffer::sack_blocks(std::span<wire::SackBlock> out) const {
     wire::SackBlock block;
     std::uint64_t last_arrival;
   };
-  // The out.size() most recent blocks, most recent first (out.size() is at
+  // The out.size() most recent ranges, most recent first (out.size() is at
   // most the 4 a SACK option can carry, so insertion into this short list
   // is cheap).
   absl::InlinedVector<Ranked, 4> best;
@@ -269,18 +316,7 @@ std::size_t ReceiveBuffer::sack_blocks(std::span<wire::SackBlock> out) const {
     if (best.size() > out.size()) best.pop_back();
   };
 
-  std::optional<Ranked> open;
-  for (const auto& [seq, held] : out_of_order_) {
-    if (open && open->block.right == seq) {
-      open->block.right = seq + held.chunk.len;
-      open->last_arrival = std::max(open->last_arrival, held.last_arrival);
-      continue;
-    }
-    if (open) offer(*open);
-    open = Ranked{{seq, seq + held.chunk.len}, held.last_arrival};
-  }
-  if (open) offer(*open);
-
+  for (const auto& [left, range] : sack_ranges_) offer({{left, range.right}, range.last_arrival});
   for (std::size_t i = 0; i < best.size(); ++i) out[i] = best[i].block;
   return best.size();
 }

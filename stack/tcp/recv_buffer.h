@@ -88,10 +88,11 @@ class ReceiveBuffer {
     const std::uint8_t* data;
     std::uint32_t len;
   };
-  struct HeldChunk {
-    Chunk chunk;
-    // The arrival count of the last segment that brought or repeated these
-    // bytes, which orders SACK blocks by recency.
+  // A maximal run of out-of-order bytes held: one SACK block.
+  struct SackRange {
+    wire::Seq right;
+    // The arrival count of the last segment that brought or repeated bytes
+    // of this range, which orders SACK blocks by recency.
     std::uint64_t last_arrival;
   };
 
@@ -99,6 +100,9 @@ class ReceiveBuffer {
   void hold_out_of_order(wire::Seq seq, Chunk chunk);
   void drain_out_of_order();
   void drop_out_of_order_from(wire::Seq edge);
+  void add_sack_range(wire::Seq left, wire::Seq right);
+  void mark_sack_ranges_received(wire::Seq left, wire::Seq right);
+  void cut_sack_ranges_from(wire::Seq edge);
   void release_all();
 
   std::uint32_t capacity_;
@@ -112,8 +116,12 @@ class ReceiveBuffer {
   // Keyed by first sequence number; the chunks never overlap and all lie in
   // [rcv_nxt_, rcv_nxt_ + window()), a span under 2^31, so Seq's modular
   // order is a total order on the keys.
-  absl::btree_map<wire::Seq, HeldChunk> out_of_order_;
+  absl::btree_map<wire::Seq, Chunk> out_of_order_;
   std::uint32_t out_of_order_bytes_ = 0;
+  // The union of out_of_order_, as maximal ranges keyed by their left edge.
+  // Kept beside the chunks so that building the SACK option costs the number
+  // of holes, not the number of segments held.
+  absl::btree_map<wire::Seq, SackRange> sack_ranges_;
   std::uint64_t arrivals_ = 0;
 };
 
