@@ -57,7 +57,7 @@ unsigned Shard::poll(Instant now) {
 void Shard::input(std::span<rte_mbuf* const> frames, Instant now) {
   for (rte_mbuf* frame : frames) {
     if (auto segment = net_.input(frame, now)) {
-      if (segment->ip.protocol == static_cast<std::uint8_t>(wire::IpProto::Tcp))
+      if (segment->transport() == static_cast<std::uint8_t>(wire::IpProto::Tcp))
         tcp_.input(*segment, now);
       else
         net_.drop(segment->mbuf, net::Drop::NoTransport);  // UDP is not served yet

@@ -93,8 +93,7 @@ std::optional<L4Packet> NetStack::input(rte_mbuf* frame, Instant now) {
   }
   switch (ip->protocol) {
     case static_cast<std::uint8_t>(wire::IpProto::Icmp):
-      icmp_input(frame, *ip, view->payload(), now);
-      return std::nullopt;
+      return icmp_input(frame, *ip, view->payload(), now);
     case static_cast<std::uint8_t>(wire::IpProto::Tcp):
     case static_cast<std::uint8_t>(wire::IpProto::Udp): {
       if (!to_us) {
@@ -179,25 +178,44 @@ void NetStack::announce() {
   send_arp(wire::ArpOp::Request, wire::MacAddr::broadcast(), iface_.addr.addr, wire::MacAddr{});
 }
 
-void NetStack::icmp_input(rte_mbuf* frame, const wire::Ipv4Repr& ip, wire::Bytes payload,
-                          Instant now) {
+std::optional<L4Packet> NetStack::icmp_input(rte_mbuf* frame, const wire::Ipv4Repr& ip,
+                                             wire::Bytes payload, Instant now) {
   auto view = wire::IcmpView::parse(payload);
   if (!view) {
     stats_.count(Layer::Icmp, view.error());
     rte_pktmbuf_free(frame);
-    return;
+    return std::nullopt;
   }
   auto icmp = wire::IcmpRepr::parse(*view);
+  if (icmp.type == wire::IcmpRepr::kDestUnreachable && ip.dst == iface_.addr.addr) {
+    // RFC 792: the data quotes the IP header and at least 8 bytes of the
+    // datagram that failed; the quoted header is read by hand because its
+    // total length counts bytes the quote does not carry.
+    const wire::Bytes quote = icmp.data;
+    const std::size_t ihl = quote.empty() ? 0 : (quote[0] & 0x0f) * 4u;
+    if (quote.size() < 20 || (quote[0] >> 4) != 4 || ihl < 20 || quote.size() < ihl + 8 ||
+        wire::load_ipv4(quote.data() + 12) != iface_.addr.addr) {
+      drop(frame, Drop::IcmpIgnored);
+      return std::nullopt;
+    }
+    IcmpError error{.type = icmp.type,
+                    .code = icmp.code,
+                    .next_hop_mtu = static_cast<std::uint16_t>(icmp.rest_of_header & 0xffff),
+                    .local = wire::load_ipv4(quote.data() + 12),
+                    .remote = wire::load_ipv4(quote.data() + 16),
+                    .protocol = quote[9]};
+    return L4Packet{.ip = ip, .payload = quote.subspan(ihl, 8), .mbuf = frame, .icmp = error};
+  }
   // Like Linux (icmp_echo_ignore_broadcasts=1) we answer only unicast echo.
   if (icmp.type != wire::IcmpRepr::kEchoRequest || icmp.code != 0 ||
       ip.dst != iface_.addr.addr) {
     drop(frame, Drop::IcmpIgnored);
-    return;
+    return std::nullopt;
   }
   rte_mbuf* reply = alloc();
   if (reply == nullptr) {
     drop(frame, Drop::NoBuffers);
-    return;
+    return std::nullopt;
   }
   wire::IcmpRepr echo_reply{wire::IcmpRepr::kEchoReply, 0, icmp.rest_of_header, icmp.data};
   const size_t len = echo_reply.buffer_len();
@@ -205,7 +223,7 @@ void NetStack::icmp_input(rte_mbuf* frame, const wire::Ipv4Repr& ip, wire::Bytes
   if (data == nullptr) {
     rte_pktmbuf_free(reply);
     drop(frame, Drop::NoBuffers);
-    return;
+    return std::nullopt;
   }
   echo_reply.emit({data, len});
   rte_pktmbuf_free(frame);
@@ -213,6 +231,7 @@ void NetStack::icmp_input(rte_mbuf* frame, const wire::Ipv4Repr& ip, wire::Bytes
                           .dst = ip.src,
                           .protocol = static_cast<std::uint8_t>(wire::IpProto::Icmp)};
   if (send_ipv4(reply, reply_ip, now)) ++stats_.icmp_echo_replies;
+  return std::nullopt;
 }
 
 std::expected<wire::Ipv4Addr, Errc> NetStack::next_hop(wire::Ipv4Addr dst) const {

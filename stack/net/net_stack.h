@@ -37,13 +37,29 @@ struct Interface {
   dev::Offloads offloads;                 // what the device checks and fills
 };
 
+// An ICMP error about a datagram we sent (RFC 792 destination unreachable),
+// for the transport that sent it (RFC 1122 4.2.3.9, RFC 5927).
+struct IcmpError {
+  std::uint8_t type = 0;
+  std::uint8_t code = 0;
+  std::uint16_t next_hop_mtu = 0;  // code 4 (fragmentation needed), RFC 1191
+  wire::Ipv4Addr local;            // the quoted datagram's source: us
+  wire::Ipv4Addr remote;           // its destination
+  std::uint8_t protocol = 0;       // its protocol
+};
+
 // A transport segment addressed to this host. `payload` points into `mbuf`,
-// which the receiver now owns.
+// which the receiver now owns. For an ICMP error, `icmp` is set and
+// `payload` holds the first bytes of the quoted transport header.
 struct L4Packet {
   wire::Ipv4Repr ip;
   wire::Bytes payload;
   rte_mbuf* mbuf = nullptr;
   wire::ChecksumCheck checksum = wire::ChecksumCheck::Verify;  // Skip: the device verified it
+  std::optional<IcmpError> icmp;
+
+  // The transport protocol this packet is for.
+  std::uint8_t transport() const { return icmp ? icmp->protocol : ip.protocol; }
 };
 
 class NetStack {
@@ -92,7 +108,8 @@ class NetStack {
 
  private:
   void arp_input(rte_mbuf* frame, wire::Bytes payload, Instant now);
-  void icmp_input(rte_mbuf* frame, const wire::Ipv4Repr& ip, wire::Bytes payload, Instant now);
+  std::optional<L4Packet> icmp_input(rte_mbuf* frame, const wire::Ipv4Repr& ip,
+                                     wire::Bytes payload, Instant now);
   void send_arp(wire::ArpOp op, const wire::MacAddr& dst_mac, wire::Ipv4Addr target_ip,
                 const wire::MacAddr& target_mac);
   std::expected<wire::Ipv4Addr, Errc> next_hop(wire::Ipv4Addr dst) const;

@@ -265,10 +265,14 @@ bool Tcb::acceptable(const wire::TcpRepr& seg) const {
 void Tcb::process_ack(const wire::TcpRepr& seg, Instant now) {
   // RFC 2018 / RFC 6675: SACK information first, so the duplicate-ACK
   // decision below knows whether this ACK carried news.
+  // RFC 6675 4 Update() runs on every ACK with the cumulative ACK it
+  // carries, so no range below the new SND.UNA is left for NextSeg() to
+  // choose (and retransmit from bytes already released).
   std::uint32_t newly_sacked = 0;
-  if (sack_enabled_ && seg.options.sack_count > 0) {
+  if (sack_enabled_) {
+    const Seq una = seg.ack > snd_una_ ? seg.ack : snd_una_;
     newly_sacked = scoreboard_.update(
-        snd_una_, snd_max_, std::span(seg.options.sack.data(), seg.options.sack_count));
+        una, snd_max_, std::span(seg.options.sack.data(), seg.options.sack_count));
   }
 
   const std::uint32_t old_wnd = snd_wnd_;
@@ -434,6 +438,42 @@ void Tcb::enter_time_wait(Instant now) {
   timers_.cancel(persist_timer_);
   timers_.cancel(keepalive_timer_);
   timers_.arm(time_wait_timer_, now + config_.time_wait);
+}
+
+void Tcb::on_icmp_error(const net::IcmpError& error, Seq seq, Instant now) {
+  // RFC 5927 4.1: believe only errors quoting data we have in flight.
+  if (seq < snd_una_ || seq >= snd_max_) return;
+  constexpr std::uint8_t kProtocolUnreachable = 2, kPortUnreachable = 3, kFragNeeded = 4;
+  switch (error.code) {
+    case kFragNeeded: {
+      // RFC 1191: shrink the MSS to the next hop's MTU; the RTO resends the
+      // lost data in the smaller segments.
+      if (error.next_hop_mtu < 68 + 40) return;
+      std::uint32_t mss = error.next_hop_mtu - 40u - (ts_enabled_ ? 12u : 0u);
+      if (mss < mss_) {
+        mss_ = mss;
+        cc_.set_mss(mss_);
+        retransmit_head_ = true;
+        wants_output_ = true;
+      }
+      return;
+    }
+    case kProtocolUnreachable:
+    case kPortUnreachable:
+      // RFC 1122 4.2.3.9: hard errors abort a connection being opened
+      // (Linux: ECONNREFUSED); an established one only notes them.
+      if (state_ == State::SynSent || state_ == State::SynReceived) {
+        reset(Errc::ConnectionRefused);
+        return;
+      }
+      soft_error_ = Errc::ConnectionRefused;
+      return;
+    default:
+      // Net/host unreachable and the rest are soft errors (RFC 1122 4.2.3.9).
+      soft_error_ = Errc::HostUnreachable;
+      (void)now;
+      return;
+  }
 }
 
 void Tcb::challenge_ack(Instant now) {

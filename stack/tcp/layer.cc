@@ -61,7 +61,23 @@ Listener* TcpLayer::find_listener(wire::Ipv4Addr ip, std::uint16_t port) {
   return wildcard;
 }
 
+void TcpLayer::icmp_error(const net::L4Packet& packet, Instant now) {
+  const net::IcmpError& e = *packet.icmp;
+  const wire::Bytes quote = packet.payload;  // source port, destination port, sequence number
+  const FourTuple key{e.local, wire::load_be16(quote.data()), e.remote,
+                      wire::load_be16(quote.data() + 2)};
+  rte_pktmbuf_free(packet.mbuf);
+  auto it = flows_.find(key);
+  if (it == flows_.end()) return;
+  it->second.tcb->on_icmp_error(e, Seq(wire::load_be32(quote.data() + 4)), now);
+  after_event(it->second);
+}
+
 void TcpLayer::input(const net::L4Packet& packet, Instant now) {
+  if (packet.icmp) {
+    icmp_error(packet, now);
+    return;
+  }
   ++stats_.segs_in;
   auto view = wire::TcpView::parse(packet.payload, packet.ip.src, packet.ip.dst, packet.checksum);
   if (!view) {

@@ -57,7 +57,8 @@ class TcpLayer {
   TcpLayer(const TcpLayer&) = delete;
   TcpLayer& operator=(const TcpLayer&) = delete;
 
-  // A TCP segment for us, from the network layer. Takes ownership.
+  // A TCP segment for us, or an ICMP error about one we sent, from the
+  // network layer. Takes ownership.
   void input(const net::L4Packet& packet, Instant now);
 
   // Runs due timers and sends what every touched connection has to send.
@@ -102,6 +103,7 @@ class TcpLayer {
     std::uint32_t last_events = 0;
   };
 
+  void icmp_error(const net::L4Packet& packet, Instant now);
   void input_no_connection(const wire::TcpRepr& seg, const FourTuple& key, rte_mbuf* m,
                            Instant now);
   void on_timer(core::Timer& t, Instant now);

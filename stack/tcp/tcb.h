@@ -14,6 +14,7 @@
 #include "stack/core/errc.h"
 #include "stack/core/time.h"
 #include "stack/core/timer_wheel.h"
+#include "stack/net/net_stack.h"
 #include "stack/tcp/congestion.h"
 #include "stack/tcp/isn.h"
 #include "stack/tcp/recv_buffer.h"
@@ -155,6 +156,11 @@ class Tcb {
   // `m` holds the segment; the TCB takes ownership (the payload may stay in
   // the receive buffer).
   InputResult input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now);
+
+  // An ICMP destination-unreachable quoting our segment with sequence
+  // number `seq` (RFC 1122 4.2.3.9, RFC 5927, RFC 1191).
+  void on_icmp_error(const net::IcmpError& error, Seq seq, Instant now);
+  std::optional<Errc> soft_error() const { return soft_error_; }
 
   // Appends what should be sent now to `out`.
   void output(Instant now, std::vector<OutSegment>& out);
@@ -315,6 +321,7 @@ class Tcb {
   TcbTimer time_wait_timer_{this, TimerKind::TimeWait};
   unsigned probes_ = 0;  // keepalive or zero-window probes without an answer
 
+  std::optional<Errc> soft_error_;  // from ICMP: reported if the connection then times out
   ChallengeAckLimit* challenge_limit_ = nullptr;  // the shard's; none in isolation
   TcpCounters counters_;
 };

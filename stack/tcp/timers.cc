@@ -63,7 +63,8 @@ void Tcb::on_retransmit_timeout(Instant now) {
                          : state_ == State::SynReceived ? config_.synack_retries
                                                          : config_.retries;
   if (retransmissions_ >= limit) {
-    reset(Errc::TimedOut);
+    // Linux reports the last ICMP error seen, if any, rather than a bare timeout.
+    reset(soft_error_.value_or(Errc::TimedOut));
     return;
   }
   ++retransmissions_;
