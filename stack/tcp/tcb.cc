@@ -31,6 +31,7 @@ Tcb::~Tcb() = default;
 void Tcb::connect(Seq iss, std::uint16_t our_mss, Instant now) {
   iss_ = iss;
   snd_una_ = snd_nxt_ = snd_max_ = iss;
+  recover_ = iss;  // RFC 6582 3.2: "recover" is initialized to the ISS
   snd_buf_.reset(iss + 1);
   mss_ = our_mss;
   rcv_wscale_ = receive_window_shift(config_);
@@ -42,6 +43,7 @@ void Tcb::connect(Seq iss, std::uint16_t our_mss, Instant now) {
 void Tcb::accept_syn(const wire::TcpRepr& syn, Seq iss, std::uint16_t our_mss, Instant now) {
   iss_ = iss;
   snd_una_ = snd_nxt_ = snd_max_ = iss;
+  recover_ = iss;  // RFC 6582 3.2: "recover" is initialized to the ISS
   snd_buf_.reset(iss + 1);
   irs_ = syn.seq;
   rcv_buf_.reset(syn.seq + 1);
@@ -66,6 +68,7 @@ void Tcb::accept_cookie(const wire::TcpRepr& ack, const CookieOptions& opts,
                         std::uint16_t our_mss, Instant now) {
   iss_ = ack.ack - 1;
   snd_una_ = snd_nxt_ = snd_max_ = ack.ack;
+  recover_ = iss_;  // RFC 6582 3.2: "recover" is initialized to the ISS
   syn_acked_ = true;
   snd_buf_.reset(ack.ack);
   irs_ = ack.seq - 1;
