@@ -1,16 +1,21 @@
 // libFuzzer target over the whole receive path: an Ethernet frame goes into
-// the network layer exactly as the shard would hand it over, and whatever
-// is returned for the transport is parsed as TCP or UDP as the transport's
-// demux does. Built with -Dfuzz=true by clang with ASan+UBSan.
+// the network layer exactly as the shard would hand it over, and TCP
+// segments go on into a TCP layer with listeners (ports 7 and 9) and
+// connections in several states, as the shard's demux does. Built with
+// -Dfuzz=true by clang with ASan+UBSan.
 #include <rte_mbuf.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "stack/net/net_stack.h"
+#include "stack/tcp/layer.h"
 #include "stack/wire/checksum.h"
+#include "stack/wire/ethernet.h"
+#include "stack/wire/ipv4.h"
 #include "stack/wire/tcp.h"
 #include "stack/wire/udp.h"
 #include "tests/support/eal_env.h"
@@ -19,16 +24,101 @@ namespace {
 
 using namespace percore;
 
-net::NetStack& stack() {
-  static net::NetStack* s = [] {
-    net::Interface iface{.mac = {{0x02, 0, 0, 0, 0, 0x02}},
-                         .addr = *wire::Ipv4Cidr::parse("198.18.0.2/24"),
-                         .gateway = wire::Ipv4Addr::parse("198.18.0.1")};
-    // Few neighbours, so that the packets ARP may hold (64 x 16) stay well
-    // below the pool's size: an empty pool then means a leak.
-    return new net::NetStack(iface, testing::test_pool(), net::ArpConfig{.max_entries = 64});
-  }();
-  return *s;
+const wire::MacAddr kOurMac{{0x02, 0, 0, 0, 0, 0x02}};
+const wire::MacAddr kPeerMac{{0x02, 0, 0, 0, 0, 0x01}};
+const wire::Ipv4Addr kOurIp = wire::Ipv4Addr::from_octets(198, 18, 0, 2);
+const wire::Ipv4Addr kPeerIp = wire::Ipv4Addr::from_octets(198, 18, 0, 1);
+
+Instant g_now{std::chrono::seconds(1000)};
+
+struct Target {
+  net::NetStack net;
+  tcp::TcpLayer tcp;
+  std::vector<tcp::Tcb*> accepted;
+
+  static tcp::TcpConfig config() {
+    tcp::TcpConfig c;
+    // Small buffers keep what the fuzzer can make the stack hold well
+    // inside the pool, so an empty pool means a leak.
+    c.rcvbuf = 8192;
+    c.max_rcvbuf = 8192;
+    c.sndbuf = 8192;
+    c.time_wait = std::chrono::seconds(2);
+    return c;
+  }
+
+  Target()
+      : net(net::Interface{.mac = kOurMac,
+                           .addr = {kOurIp, 24},
+                           .gateway = wire::Ipv4Addr::from_octets(198, 18, 0, 1)},
+            testing::test_pool(), net::ArpConfig{.max_entries = 64}),
+        tcp(net, testing::test_pool(), config(), {1, 2}, g_now) {
+    net.learn_neighbour(kPeerIp, kPeerMac, g_now);
+    (void)tcp.listen(wire::Ipv4Addr::any(), 7, 8);
+    (void)tcp.listen(wire::Ipv4Addr::any(), 9, 8);
+    // Established connections from the peer's ports 40000..40003 (peer ISS
+    // 1000), so inputs for those tuples reach the synchronized states; the
+    // seed corpus has segments for them.
+    for (std::uint16_t port = 40000; port < 40004; ++port) {
+      inject(port, 1000, 0, wire::TcpFlag::kSyn);
+      tcp.poll(g_now);
+      const wire::Seq iss = synack_iss();
+      inject(port, 1001, iss.raw() + 1, wire::TcpFlag::kAck);
+      tcp.poll(g_now);
+    }
+    serve();
+  }
+
+  void inject(std::uint16_t port, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags) {
+    wire::TcpRepr seg{.src_port = port, .dst_port = 7, .seq = wire::Seq(seq),
+                      .ack = wire::Seq(ack), .flags = flags, .window = 65535};
+    std::uint8_t frame[14 + 20 + 20];
+    wire::EthernetRepr{kOurMac, kPeerMac, 0x0800}.emit({frame, 14});
+    wire::Ipv4Repr{.src = kPeerIp, .dst = kOurIp, .protocol = 6, .payload_len = 20}.emit(
+        {frame + 14, 20});
+    seg.emit({frame + 34, 20}, kPeerIp, kOurIp);
+    rte_mbuf* m = rte_pktmbuf_alloc(testing::test_pool());
+    std::memcpy(rte_pktmbuf_append(m, sizeof frame), frame, sizeof frame);
+    if (auto packet = net.input(m, g_now)) tcp.input(*packet, g_now);
+  }
+
+  wire::Seq synack_iss() {
+    wire::Seq iss;
+    for (rte_mbuf* out : net.tx_frames()) {
+      const auto* p = rte_pktmbuf_mtod(out, const std::uint8_t*);
+      if (rte_pktmbuf_data_len(out) >= 54 && p[23] == 6) iss = wire::Seq(wire::load_be32(p + 38));
+      rte_pktmbuf_free(out);
+    }
+    net.clear_tx();
+    return iss;
+  }
+
+  void serve() {
+    // Accept and drain like a server, so received data does not pile up.
+    for (const auto& r : tcp.take_ready()) {
+      if (r.listener != nullptr)
+        while (tcp::Tcb* t = tcp.accept(r.listener)) accepted.push_back(t);
+    }
+    std::uint8_t sink[4096];
+    for (auto it = accepted.begin(); it != accepted.end();) {
+      tcp::Tcb* t = *it;
+      while (t->recv(sink, false) > 0) {
+      }
+      if (t->state() == tcp::State::Closed || t->peer_fin()) {
+        tcp.close(t, g_now);
+        it = accepted.erase(it);
+      } else {
+        (void)t->send({sink, 16});
+        tcp.touch(t);
+        ++it;
+      }
+    }
+  }
+};
+
+Target& target() {
+  static Target* t = new Target();
+  return *t;
 }
 
 void store_be16(std::uint8_t* p, std::uint16_t v) {
@@ -71,9 +161,10 @@ void repair_checksums(std::uint8_t* f, size_t len) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
-  static Instant now{};
-  now += std::chrono::milliseconds(50);  // so ARP timers run over a corpus
-  net::NetStack& net = stack();
+  g_now += std::chrono::milliseconds(50);  // so ARP and TCP timers run over a corpus
+  Target& t = target();
+  net::NetStack& net = t.net;
+  const Instant now = g_now;
   if (size == 0) return 0;
   const bool repair = data[0] & 1;
   ++data;
@@ -89,17 +180,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   std::memcpy(frame, data, len);
   if (repair) repair_checksums(frame, len);
   if (auto segment = net.input(m, now)) {
-    if (segment->ip.protocol == static_cast<std::uint8_t>(wire::IpProto::Tcp)) {
-      if (auto view = wire::TcpView::parse(segment->payload, segment->ip.src, segment->ip.dst,
-                                           segment->checksum)) {
-        (void)wire::TcpRepr::parse(*view);
-      }
-    } else if (auto view = wire::UdpView::parse(segment->payload, segment->ip.src,
-                                                segment->ip.dst, segment->checksum)) {
-      (void)wire::UdpRepr::parse(*view);
+    if (segment->transport() == static_cast<std::uint8_t>(wire::IpProto::Tcp)) {
+      t.tcp.input(*segment, now);
+    } else {
+      if (auto view = wire::UdpView::parse(segment->payload, segment->ip.src, segment->ip.dst,
+                                           segment->checksum))
+        (void)wire::UdpRepr::parse(*view);
+      rte_pktmbuf_free(segment->mbuf);
     }
-    rte_pktmbuf_free(segment->mbuf);
   }
+  t.tcp.poll(now);
+  t.serve();
+  t.tcp.poll(now);
   net.poll_timers(now);
   for (rte_mbuf* out : net.tx_frames()) rte_pktmbuf_free(out);
   net.clear_tx();
