@@ -178,6 +178,12 @@ bool Tcb::close(Instant now) {
       return true;
     case State::TimeWait:
       return false;  // the layer keeps it until 2*MSL
+    case State::FinWait2:
+      // Linux's tcp_close() in FIN-WAIT-2: the socket is an orphan now, and
+      // the peer may never send its FIN, so tcp_fin_timeout starts.
+      read_shutdown_ = true;
+      timers_.arm(time_wait_timer_, now + config_.time_wait);
+      return false;
     default:
       shutdown_write(now);
       read_shutdown_ = true;
