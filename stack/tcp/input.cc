@@ -336,11 +336,15 @@ void Tcb::on_new_ack(Seq ack, const wire::TcpRepr& seg, Instant now) {
       // RFC 6582 3.2 step 3 (full acknowledgment): leave fast recovery.
       in_recovery_ = false;
       dup_acks_ = 0;
+      recovery_inflation_ = 0;
       cc_.on_recovery_end();
     } else if (!sack_enabled_) {
       // RFC 6582 3.2 step 4 (partial acknowledgment): the next hole is
-      // lost too; retransmit it now and stay in recovery.
+      // lost too; retransmit it now and stay in recovery. Deflate cwnd by
+      // the amount acknowledged and add back one SMSS if that was a full one.
       retransmit_head_ = true;
+      recovery_inflation_ -= acked;
+      if (acked >= mss_) recovery_inflation_ += mss_;
     }
   } else {
     dup_acks_ = 0;
@@ -360,7 +364,11 @@ void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
   ++dup_acks_;
   ++counters_.dup_acks_in;
   if (in_recovery_) {
-    wants_output_ = true;  // each duplicate may let the pipe admit a segment
+    // RFC 6582 3.2 step 3: without SACK each further duplicate inflates
+    // cwnd by one SMSS (a segment has left the network); with SACK it may
+    // let the pipe admit a segment (RFC 6675 5 (C)).
+    if (!sack_enabled_) recovery_inflation_ += mss_;
+    wants_output_ = true;
     return;
   }
   const bool sack_loss = sack_enabled_ && scoreboard_.is_lost(snd_una_, mss_);
@@ -369,6 +377,9 @@ void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
     in_recovery_ = true;
     recover_ = snd_max_;
     cc_.on_loss(flight_size());
+    // RFC 6582 3.2 step 2: cwnd = ssthresh + 3 SMSS, for the three segments
+    // the duplicates say have left the network.
+    recovery_inflation_ = sack_enabled_ ? 0 : std::int64_t{Scoreboard::kDupThresh} * mss_;
     scoreboard_.begin_recovery();
     retransmit_head_ = true;
     ++counters_.fast_retransmits;

@@ -26,7 +26,12 @@ std::uint32_t ts_clock(Instant now) {
 
 std::uint32_t Tcb::flight_size() const { return static_cast<std::uint32_t>(snd_max_ - snd_una_); }
 
-std::uint32_t Tcb::send_window() const { return std::min(snd_wnd_, cc_.cwnd()); }
+std::uint32_t Tcb::send_window() const {
+  // RFC 6582 3.2: in NewReno fast recovery cwnd is inflated (and deflated),
+  // never below one segment.
+  const std::int64_t cwnd = std::max<std::int64_t>(cc_.cwnd() + recovery_inflation_, mss_);
+  return static_cast<std::uint32_t>(std::min<std::int64_t>(snd_wnd_, cwnd));
+}
 
 std::uint16_t Tcb::advertised_window() {
   const Seq rcv_nxt = this->rcv_nxt();

@@ -300,6 +300,10 @@ class Tcb {
   unsigned dup_acks_ = 0;
   bool in_recovery_ = false;
   Seq recover_;                    // RFC 6582 "recover"
+  // RFC 6582 3.2: cwnd's inflation by duplicate ACKs (and deflation by
+  // partial ACKs) in fast recovery without SACK, where the sender cannot
+  // count what has left the network (RFC 6675's pipe does that with SACK).
+  std::int64_t recovery_inflation_ = 0;
   std::optional<Seq> rtt_seq_;     // Karn: the segment being timed (no timestamps)
   Instant rtt_sent_at_{};
   unsigned retransmissions_ = 0;   // consecutive RTO expiries for the same data
