@@ -130,7 +130,11 @@ std::size_t Tcb::recv(std::span<std::uint8_t> out, bool peek) {
   // window once it has grown by at least min(rcvbuf/2, MSS)... Linux sends
   // the update when the window at least doubles or grows by two segments;
   // either way, a reader draining a full buffer must reopen the window.
-  const std::uint32_t room = rcv_buf_.window();
+  // Only what the window field can carry counts: without window scaling a
+  // buffer above 64 KiB would otherwise announce the same 65535 after every
+  // read, a duplicate ACK to a sender with data in flight (RFC 5681 2).
+  const std::uint32_t room =
+      std::min(rcv_buf_.window(), std::uint32_t{65535} << rcv_wscale_);
   const std::uint32_t shown = std::uint32_t{before} << rcv_wscale_;
   if (room >= shown + std::min(rcv_buf_.capacity() / 2, 2 * mss_)) {
     ack_now_ = true;
