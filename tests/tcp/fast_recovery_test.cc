@@ -1,0 +1,284 @@
+// Fast retransmit and fast recovery without SACK: RFC 5681 3.2 (three
+// duplicate ACKs, what counts as one), RFC 6582 (NewReno: window inflation,
+// partial and full acknowledgments, "recover"), and CUBIC's reduction
+// (RFC 9438 4.6) as the default.
+#include "tests/tcp/scripted.h"
+
+namespace percore::tcp::testing {
+namespace {
+
+class FastRecovery : public ScriptedTest {
+ protected:
+  // An established connection with 10 full segments in flight (the initial
+  // window, RFC 6928) and `queued` more segments waiting in the send buffer.
+  Tcb* ten_in_flight(unsigned queued = 0) {
+    Tcb* tcb = open(0ms);
+    if (tcb == nullptr) return nullptr;
+    data_ = pattern((10 + queued) * kMss);
+    app_send(tcb, data_);
+    EXPECT_EQ(tx().size(), 10u) << "the initial window";
+    return tcb;
+  }
+  // The segment carrying bytes [i * MSS, (i + 1) * MSS) of data_ (i from 0).
+  Seg segment(unsigned i) {
+    const std::size_t off = std::size_t{i} * kMss;
+    Seg s = seg(kAck).with_seq(L + static_cast<std::uint32_t>(off)).with_ack(R).data(
+        data_.substr(off, kMss));
+    if (off + kMss >= data_.size()) s.flags |= kPsh;
+    return s;
+  }
+  void dup_acks(unsigned n, Seq ack) {
+    for (unsigned i = 0; i < n; ++i) peer_ack(ack);
+  }
+
+  std::string data_;
+};
+
+class NewRenoRecovery : public FastRecovery {
+ protected:
+  NewRenoRecovery() {
+    config_.cc = CcAlgorithm::NewReno;
+    rebuild();
+  }
+};
+
+TEST_F(NewRenoRecovery, ThirdDuplicateAckRetransmitsSndUnasSegment) {
+  // RFC 5681 3.2 step 2: on the third duplicate ACK, retransmit the
+  // segment that appears lost, without waiting for the timer.
+  Tcb* tcb = ten_in_flight();
+  dup_acks(2, L);
+  expect_no_tx("two duplicates are not enough");
+  EXPECT_FALSE(tcb->in_recovery());
+  peer_ack(L);
+  expect_tx(segment(0), "fast retransmit");
+  EXPECT_TRUE(tcb->in_recovery());
+  EXPECT_EQ(tcb->counters().fast_retransmits, 1u);
+  EXPECT_EQ(tcb->counters().dup_acks_in, 3u);
+}
+
+TEST_F(NewRenoRecovery, SsthreshIsHalfTheFlightSize) {
+  // RFC 5681 eq. 4 (RFC 6582 3.2 step 2): ssthresh = max(FlightSize / 2, 2 SMSS).
+  Tcb* tcb = ten_in_flight();
+  dup_acks(3, L);
+  tx();
+  EXPECT_EQ(tcb->congestion().ssthresh(), 5 * kMss);
+}
+
+TEST_F(NewRenoRecovery, FastRetransmitWhateverTheInitialSequenceNumber) {
+  // RFC 6582 3.2 step 1 compares SND.UNA with "recover", which starts at
+  // the ISS; any ISS must allow the first fast retransmit. Clock offsets
+  // 2^31 ISN ticks apart (RFC 6528: 4 us each) flip the ISS's top bit.
+  for (int i = 0; i < 2; ++i) {
+    advance(8589934592us);
+    rebuild();
+    Tcb* tcb = ten_in_flight();
+    ASSERT_NE(tcb, nullptr);
+    dup_acks(3, L);
+    expect_tx(segment(0), i == 0 ? "first ISS" : "ISS with the other top bit");
+  }
+}
+
+TEST_F(NewRenoRecovery, FurtherDuplicatesInflateTheWindowAndSendNewData) {
+  // RFC 6582 3.2 step 2: cwnd = ssthresh + 3 SMSS = 8 segments; step 3:
+  // each further duplicate adds one SMSS and a new segment goes out once
+  // cwnd exceeds the 10 in flight.
+  ten_in_flight(5);
+  dup_acks(3, L);
+  expect_tx(segment(0));
+  dup_acks(2, L);
+  expect_no_tx("cwnd 10 segments: the flight fills it");
+  peer_ack(L);
+  expect_tx(segment(10), "cwnd 11 segments");
+  peer_ack(L);
+  expect_tx(segment(11));
+  peer_ack(L);
+  expect_tx(segment(12));
+}
+
+TEST_F(NewRenoRecovery, PartialAckRetransmitsTheNextHole) {
+  // Segments 0 and 2 were lost. RFC 6582 3.2 step 4: the ACK that the
+  // retransmission of 0 brings covers only up to 2; retransmit 2 at once
+  // and stay in recovery.
+  Tcb* tcb = ten_in_flight();
+  dup_acks(3, L);
+  expect_tx(segment(0));
+  dup_acks(5, L);
+  tx();
+  peer_ack(L + 2 * kMss);
+  expect_tx(segment(2), "the partial ACK's hole");
+  EXPECT_TRUE(tcb->in_recovery());
+  EXPECT_EQ(tcb->counters().fast_retransmits, 1u) << "still the same recovery";
+  EXPECT_EQ(tcb->counters().retransmits, 2u);
+}
+
+TEST_F(NewRenoRecovery, PartialAckDeflatesTheWindow) {
+  // RFC 6582 3.2 step 4: deflate cwnd by the amount acknowledged, add back
+  // one SMSS: the partial ACK of two segments lets out the retransmission
+  // and nothing new while the flight is that large.
+  ten_in_flight(5);
+  dup_acks(3, L);
+  tx();
+  peer_ack(L + 2 * kMss);
+  expect_tx(segment(2));
+  peer_ack(L + 2 * kMss);
+  expect_no_tx("inflated by one for the duplicate, deflated by two acknowledged");
+}
+
+TEST_F(NewRenoRecovery, FullAckEndsRecovery) {
+  // RFC 6582 3.2 step 3: an ACK covering "recover" (the highest sequence
+  // sent when recovery began) ends it; cwnd = ssthresh.
+  Tcb* tcb = ten_in_flight();
+  dup_acks(3, L);
+  tx();
+  peer_ack(L + 10 * kMss);
+  EXPECT_FALSE(tcb->in_recovery());
+  EXPECT_EQ(tcb->congestion().cwnd(), 5 * kMss);
+  EXPECT_EQ(tcb->congestion().ssthresh(), 5 * kMss);
+}
+
+TEST_F(NewRenoRecovery, FullAckDoesNotReleaseABurst) {
+  // RFC 6582 3.2 step 3 warns of a burst when cwnd = ssthresh meets a
+  // small flight. The inflated window kept sending during recovery, so the
+  // four new segments are still in flight and cwnd (5) lets out just one.
+  ten_in_flight(10);
+  dup_acks(9, L);
+  auto during = tx();
+  ASSERT_EQ(during.size(), 5u) << "the retransmission and four new segments";
+  peer_ack(L + 10 * kMss);
+  expect_tx(segment(14), "FlightSize (4) + 1 segment");
+}
+
+TEST_F(NewRenoRecovery, RecoveryEndsAtRecoverNotBefore) {
+  Tcb* tcb = ten_in_flight();
+  dup_acks(3, L);
+  tx();
+  peer_ack(L + 10 * kMss - 1);
+  EXPECT_TRUE(tcb->in_recovery()) << "one octet short of recover";
+  peer_ack(L + 10 * kMss);
+  EXPECT_FALSE(tcb->in_recovery());
+}
+
+TEST_F(NewRenoRecovery, NoFastRetransmitForDuplicatesOfDataBeforeRecover) {
+  // RFC 6582 4.1 (after a timeout, "recover" = the highest sequence sent):
+  // duplicate ACKs that do not cover it start no fast retransmit; the
+  // go-back-N resend explains them.
+  Tcb* tcb = ten_in_flight();
+  advance(200ms);
+  expect_tx(segment(0), "RTO");
+  peer_ack(L + kMss);
+  EXPECT_EQ(tx().size(), 2u) << "slow start after the timeout";
+  dup_acks(3, L + kMss);
+  expect_no_tx("duplicates below recover");
+  EXPECT_FALSE(tcb->in_recovery());
+  EXPECT_EQ(tcb->counters().fast_retransmits, 0u);
+}
+
+TEST_F(NewRenoRecovery, WindowUpdateIsNotADuplicateAck) {
+  // RFC 5681 2: a duplicate ACK advertises the same window as the last one.
+  Tcb* tcb = ten_in_flight();
+  peer_ack(L, 60000);
+  peer_ack(L, 61000);
+  peer_ack(L, 62000);
+  expect_no_tx();
+  EXPECT_EQ(tcb->counters().dup_acks_in, 0u);
+  EXPECT_FALSE(tcb->in_recovery());
+}
+
+TEST_F(NewRenoRecovery, DataCarryingAckIsNotADuplicate) {
+  // RFC 5681 2: a duplicate ACK carries no data.
+  Tcb* tcb = ten_in_flight();
+  rx(seg(kAck).with_seq(R).with_ack(L).data("x"));
+  rx(seg(kAck).with_seq(R + 1).with_ack(L).data("y"));
+  rx(seg(kAck).with_seq(R + 2).with_ack(L).data("z"));
+  for (const Sent& s : tx()) EXPECT_TRUE(s.payload.empty()) << "only ACKs of the data: " << s;
+  EXPECT_EQ(tcb->counters().dup_acks_in, 0u);
+  EXPECT_EQ(tcb->counters().fast_retransmits, 0u);
+}
+
+TEST_F(NewRenoRecovery, AckWithNothingOutstandingIsNotADuplicate) {
+  Tcb* tcb = open(0ms);
+  app_send(tcb, "abc");
+  tx();
+  dup_acks(5, L + 3);
+  expect_no_tx();
+  EXPECT_EQ(tcb->counters().dup_acks_in, 0u);
+}
+
+TEST_F(NewRenoRecovery, FinCarryingAckIsNotADuplicate) {
+  Tcb* tcb = ten_in_flight();
+  rx(seg(kAck | kFin).with_seq(R).with_ack(L));
+  rx(seg(kAck).with_seq(R + 1).with_ack(L));
+  rx(seg(kAck).with_seq(R + 1).with_ack(L));
+  for (const Sent& s : tx()) EXPECT_TRUE(s.payload.empty()) << s;
+  EXPECT_EQ(tcb->counters().fast_retransmits, 0u);
+  rx(seg(kAck).with_seq(R + 1).with_ack(L));  // the third duplicate: the FIN-bearing ACK did not count
+  expect_tx(seg(kAck).with_seq(L).with_ack(R + 1).data(data_.substr(0, kMss)));
+}
+
+TEST_F(NewRenoRecovery, NewAckResetsTheDuplicateCount) {
+  Tcb* tcb = ten_in_flight();
+  dup_acks(2, L);
+  peer_ack(L + kMss);
+  tx();
+  dup_acks(2, L + kMss);
+  expect_no_tx("2 + 2 duplicates of different ACKs are not 3");
+  EXPECT_FALSE(tcb->in_recovery());
+  peer_ack(L + kMss);
+  expect_tx(segment(1));
+}
+
+TEST_F(NewRenoRecovery, TimeoutDuringRecoveryFallsBackToGoBackN) {
+  Tcb* tcb = ten_in_flight();
+  dup_acks(3, L);
+  expect_tx(segment(0));
+  advance(200ms);
+  expect_tx(segment(0), "the retransmission was lost too");
+  EXPECT_FALSE(tcb->in_recovery());
+  EXPECT_EQ(tcb->congestion().cwnd(), kMss);
+}
+
+class CubicRecovery : public FastRecovery {};
+
+TEST_F(CubicRecovery, IsTheDefault) {
+  Tcb* tcb = open(0ms);
+  EXPECT_EQ(tcb->congestion().algorithm(), CcAlgorithm::Cubic);
+}
+
+TEST_F(CubicRecovery, ThirdDuplicateRetransmitsAndReducesToSevenTenths) {
+  // RFC 9438 4.6: ssthresh = cwnd * beta_cubic (0.7); cwnd = ssthresh.
+  Tcb* tcb = ten_in_flight();
+  dup_acks(3, L);
+  expect_tx(segment(0));
+  EXPECT_EQ(tcb->congestion().ssthresh(), 7 * kMss);
+  EXPECT_EQ(tcb->congestion().cwnd(), 7 * kMss);
+  EXPECT_DOUBLE_EQ(tcb->congestion().cubic_w_max_segments(), 10.0) << "RFC 9438 4.7: W_max = cwnd";
+}
+
+TEST_F(CubicRecovery, FullAckLeavesCwndAtSevenTenths) {
+  Tcb* tcb = ten_in_flight();
+  dup_acks(3, L);
+  tx();
+  peer_ack(L + 10 * kMss);
+  EXPECT_FALSE(tcb->in_recovery());
+  EXPECT_EQ(tcb->congestion().cwnd(), 7 * kMss);
+  EXPECT_FALSE(tcb->congestion().in_slow_start());
+}
+
+TEST_F(CubicRecovery, SecondLossReducesWMaxByFastConvergence) {
+  // RFC 9438 4.7: a loss below the previous W_max sets W_max = cwnd * (1 + beta) / 2.
+  Tcb* tcb = ten_in_flight(20);
+  dup_acks(3, L);
+  tx();
+  peer_ack(L + 10 * kMss);
+  auto sent = tx();
+  ASSERT_FALSE(sent.empty());
+  const std::uint32_t cwnd = tcb->congestion().cwnd();
+  const Seq una = tcb->snd_una();
+  dup_acks(3, una);
+  EXPECT_TRUE(tcb->in_recovery());
+  EXPECT_DOUBLE_EQ(tcb->congestion().cubic_w_max_segments(),
+                   static_cast<double>(cwnd) / kMss * 1.7 / 2);
+}
+
+}  // namespace
+}  // namespace percore::tcp::testing
