@@ -154,6 +154,13 @@ Tcb::InputResult Tcb::input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) 
 
   // Seventh: segment text.
   if (!seg.payload.empty()) {
+    if (read_shutdown_ && (state_ == State::FinWait1 || state_ == State::FinWait2) &&
+        seg.seq + static_cast<std::uint32_t>(seg.payload.size()) > rcv_buf_.rcv_nxt()) {
+      // RFC 1122 4.2.2.13: new data after close() SHOULD be answered with a
+      // RST, so the peer learns it was lost (Linux: TCPAbortOnData).
+      reset(Errc::ConnectionReset);
+      return drop({.reply = rst_for(seg), .closed = true});
+    }
     if (state_ == State::Established || state_ == State::FinWait1 ||
         state_ == State::FinWait2) {
       process_data(seg, m, now);
