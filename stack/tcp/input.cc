@@ -66,6 +66,10 @@ Tcb::InputResult Tcb::input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) 
   // First: sequence acceptability (RFC 9293 3.10.7.4).
   if (!acceptable(seg)) {
     if (!has(seg, kRst)) schedule_ack(true, now);
+    // RFC 9293 3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN (wholly
+    // old, so never acceptable) restarts the 2 MSL timeout, as in Linux.
+    if (state_ == State::TimeWait && has(seg, kFin) && !has(seg, kRst))
+      timers_.arm(time_wait_timer_, now + config_.time_wait);
     return drop();
   }
   last_activity_ = now;
