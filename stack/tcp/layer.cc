@@ -103,13 +103,18 @@ void TcpLayer::input(const net::L4Packet& packet, Instant now) {
   Tcb& tcb = *s.tcb;
   // RFC 9293 3.10.7.4 leaves a SYN in TIME-WAIT to the implementation;
   // like Linux (and RFC 6191 with timestamps), a SYN whose sequence number
-  // (or timestamp) is beyond the old connection's starts a new one.
-  if (tcb.state() == State::TimeWait && has(*seg, kSyn) && !has(*seg, kAck) &&
-      !has(*seg, kRst) && seg->seq > tcb.rcv_nxt()) {
+  // (or timestamp) is beyond the old connection's starts a new one, if a
+  // listener takes it; otherwise TIME-WAIT answers it with an ACK.
+  if (tcb.time_wait_accepts_syn(*seg, now) &&
+      find_listener(key.local_ip, key.local_port) != nullptr) {
     ++stats_.time_wait_reused;
+    // RFC 1122 4.2.2.13 (1): the new ISN is above the old connection's
+    // sequence space, so its late duplicates cannot land in the new window
+    // (Linux: tw_snd_nxt + 65535 + 2).
+    const Seq isn = tcb.snd_nxt() + 65537;
     release(s);
     flows_.erase(it);
-    input_no_connection(*seg, key, packet.mbuf, now);
+    input_no_connection(*seg, key, packet.mbuf, now, isn);
     return;
   }
   auto result = tcb.input(*seg, packet.mbuf, now);
@@ -118,7 +123,7 @@ void TcpLayer::input(const net::L4Packet& packet, Instant now) {
 }
 
 void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& key, rte_mbuf* m,
-                                   Instant now) {
+                                   Instant now, std::optional<Seq> isn) {
   rte_pktmbuf_free(m);
   if (has(seg, kRst)) return;  // RFC 9293 3.10.7.1: never answer a RST
   Listener* l = find_listener(key.local_ip, key.local_port);
@@ -131,7 +136,7 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
       return;
     }
     auto tcb = make_tcb(key);
-    tcb->accept_syn(seg, isn_.isn(key, now), our_mss(), now);
+    tcb->accept_syn(seg, isn ? *isn : isn_.isn(key, now), our_mss(), now);
     ++l->syn_received;
     auto [it, inserted] = flows_.emplace(key, TcbState{});
     it->second.tcb = std::move(tcb);
@@ -379,13 +384,29 @@ Tcb* TcpLayer::accept(Listener* l) {
   return nullptr;
 }
 
-std::expected<Tcb*, Errc> TcpLayer::connect(wire::Ipv4Addr remote, std::uint16_t remote_port,
-                                            Instant now) {
-  const wire::Ipv4Addr local = net_.iface().addr.addr;
-  FourTuple key{local, 0, remote, remote_port};
+std::uint16_t TcpLayer::ephemeral_port(wire::Ipv4Addr ip) {
   for (unsigned tries = 0; tries <= kEphemeralHi - kEphemeralLo; ++tries) {
     const std::uint16_t port = next_port_;
     next_port_ = next_port_ >= kEphemeralHi ? kEphemeralLo : next_port_ + 1;
+    if (find_listener(ip, port) != nullptr) continue;
+    const bool used = std::any_of(flows_.begin(), flows_.end(),
+                                  [&](const auto& f) { return f.first.local_port == port; });
+    if (!used) return port;
+  }
+  return 0;
+}
+
+std::expected<Tcb*, Errc> TcpLayer::connect(wire::Ipv4Addr remote, std::uint16_t remote_port,
+                                            Instant now, std::uint16_t local_port) {
+  const wire::Ipv4Addr local = net_.iface().addr.addr;
+  FourTuple key{local, 0, remote, remote_port};
+  const unsigned attempts = local_port != 0 ? 1 : kEphemeralHi - kEphemeralLo + 1;
+  for (unsigned tries = 0; tries < attempts; ++tries) {
+    std::uint16_t port = local_port;
+    if (port == 0) {
+      port = next_port_;
+      next_port_ = next_port_ >= kEphemeralHi ? kEphemeralLo : next_port_ + 1;
+    }
     key.local_port = port;
     if (!flows_.contains(key) && find_listener(local, port) == nullptr) {
       auto tcb = make_tcb(key);
@@ -398,7 +419,7 @@ std::expected<Tcb*, Errc> TcpLayer::connect(wire::Ipv4Addr remote, std::uint16_t
       return raw;
     }
   }
-  return std::unexpected(Errc::NoPorts);
+  return std::unexpected(local_port != 0 ? Errc::AddressInUse : Errc::NoPorts);
 }
 
 void TcpLayer::close(Tcb* tcb, Instant now) {

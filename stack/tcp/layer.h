@@ -69,8 +69,12 @@ class TcpLayer {
   std::expected<Listener*, Errc> listen(wire::Ipv4Addr ip, std::uint16_t port, unsigned backlog);
   void close_listener(Listener* l, Instant now);
   Tcb* accept(Listener* l);  // nullptr when the accept queue is empty
+  // local_port 0 picks an ephemeral port.
   std::expected<Tcb*, Errc> connect(wire::Ipv4Addr remote, std::uint16_t remote_port,
-                                    Instant now);
+                                    Instant now, std::uint16_t local_port = 0);
+  // A port in the ephemeral range with no listener and no connection on
+  // `ip` (0 when all are taken), for listen() on port 0.
+  std::uint16_t ephemeral_port(wire::Ipv4Addr ip);
   // The application is done with `tcb`; the layer frees it once the
   // protocol is done too (after FIN exchange, TIME-WAIT, or at once).
   void close(Tcb* tcb, Instant now);
@@ -104,8 +108,9 @@ class TcpLayer {
   };
 
   void icmp_error(const net::L4Packet& packet, Instant now);
+  // `isn`, when set, is the ISS a new passive connection must use.
   void input_no_connection(const wire::TcpRepr& seg, const FourTuple& key, rte_mbuf* m,
-                           Instant now);
+                           Instant now, std::optional<Seq> isn = std::nullopt);
   void on_timer(core::Timer& t, Instant now);
   void after_event(TcbState& s);
   void transmit(const Tcb& tcb, OutSegment& seg, Instant now);
