@@ -241,6 +241,18 @@ Tcb::InputResult Tcb::input_syn_sent(const wire::TcpRepr& seg, rte_mbuf* m, Inst
   return {};
 }
 
+bool Tcb::time_wait_accepts_syn(const wire::TcpRepr& syn, Instant now) const {
+  if (state_ != State::TimeWait || !has(syn, kSyn) || has(syn, kAck) || has(syn, kRst))
+    return false;
+  // RFC 6191 2: with timestamps, PAWS refuses an older TSval, and a newer
+  // one marks a new incarnation whatever its sequence number.
+  if (paws_reject(syn, now)) return false;
+  if (ts_enabled_ && syn.options.timestamps &&
+      static_cast<std::int32_t>(syn.options.timestamps->val - ts_recent_) > 0)
+    return true;
+  return syn.seq > rcv_nxt();
+}
+
 bool Tcb::paws_reject(const wire::TcpRepr& seg, Instant now) const {
   if (!ts_enabled_ || !seg.options.timestamps || has(seg, kRst)) return false;
   if (now - ts_recent_stamp_ > kPawsIdle) return false;

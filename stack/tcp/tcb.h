@@ -157,6 +157,10 @@ class Tcb {
   // the receive buffer).
   InputResult input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now);
 
+  // In TIME-WAIT: may `syn` open a new incarnation of this tuple (RFC 1122
+  // 4.2.2.13, RFC 6191; Linux's tcp_timewait_state_process)?
+  bool time_wait_accepts_syn(const wire::TcpRepr& syn, Instant now) const;
+
   // An ICMP destination-unreachable quoting our segment with sequence
   // number `seq` (RFC 1122 4.2.3.9, RFC 5927, RFC 1191).
   void on_icmp_error(const net::IcmpError& error, Seq seq, Instant now);
