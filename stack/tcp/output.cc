@@ -121,6 +121,7 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
   Seq from = snd_nxt_;
   std::uint32_t limit = UINT32_MAX;
   bool forced = false;
+  bool pipe_limited = false;  // chosen by RFC 6675 NextSeg() under pipe < cwnd
   if (retransmit_head_) {
     retransmit_head_ = false;
     from = snd_una_;
@@ -136,6 +137,7 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
       forced = true;
     } else {
       from = snd_max_;
+      pipe_limited = true;
     }
   }
 
@@ -144,8 +146,11 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
   std::uint32_t len = std::min({available, mss_, limit});
   if (!forced) {
     if (!can_send_new && from >= snd_max_) len = 0;
-    // The usable window (RFC 5681 / RFC 9293 3.8.6.2.1).
-    const Seq wnd_edge = snd_una_ + send_window();
+    // The usable window (RFC 5681 / RFC 9293 3.8.6.2.1). In SACK recovery
+    // the pipe already keeps the flight under cwnd (RFC 6675 5 (C)): cwnd
+    // counted from SND.UNA would also count SACKed data, so only the
+    // receiver's window bounds new data there.
+    const Seq wnd_edge = snd_una_ + (pipe_limited ? snd_wnd_ : send_window());
     const std::uint32_t usable = wnd_edge > from ? static_cast<std::uint32_t>(wnd_edge - from) : 0;
     if (len > usable) {
       // RFC 9293 3.8.6.2.1 (sender SWS avoidance): do not send a sliver of
