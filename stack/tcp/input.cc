@@ -261,10 +261,12 @@ bool Tcb::paws_reject(const wire::TcpRepr& seg, Instant now) const {
 
 bool Tcb::acceptable(const wire::TcpRepr& seg) const {
   // The window we check against is the one we advertised, which may be
-  // larger than today's free space (we never shrink it).
+  // larger than today's free space (we never shrink it), and smaller than
+  // the buffer's room (a 16-bit field without window scaling): RFC 5961 3.2
+  // judges a RST by RCV.WND, what the peer was offered, as Linux's
+  // tcp_sequence() does with tcp_receive_window().
   const Seq rcv_nxt = this->rcv_nxt();
-  const std::uint32_t wnd =
-      std::max<std::uint32_t>(rcv_buf_.window(), std::max<std::int32_t>(rcv_adv_ - rcv_nxt, 0));
+  const std::uint32_t wnd = static_cast<std::uint32_t>(std::max<std::int32_t>(rcv_adv_ - rcv_nxt, 0));
   const std::uint32_t len = seg.segment_len();
   // RFC 9293 3.10.7.4, the four cases.
   if (len == 0) {
