@@ -123,7 +123,6 @@ std::size_t Tcb::send(std::span<const std::uint8_t> data) {
 }
 
 std::size_t Tcb::recv(std::span<std::uint8_t> out, bool peek) {
-  const std::uint16_t before = peek ? 0 : advertised_window();
   const std::size_t n = rcv_buf_.read(out, peek);
   if (n == 0 || peek || !is_synchronized(state_)) return n;
   // RFC 9293 3.8.6.2.2 (receiver SWS avoidance): announce the opened
@@ -135,7 +134,11 @@ std::size_t Tcb::recv(std::span<std::uint8_t> out, bool peek) {
   // read, a duplicate ACK to a sender with data in flight (RFC 5681 2).
   const std::uint32_t room =
       std::min(rcv_buf_.window(), std::uint32_t{65535} << rcv_wscale_);
-  const std::uint32_t shown = std::uint32_t{before} << rcv_wscale_;
+  // Compared with the window the peer last heard of: computing a new one
+  // here would record it as advertised without sending it, and a reader
+  // taking one segment at a time would never reopen a zero window.
+  const std::uint32_t shown =
+      static_cast<std::uint32_t>(std::max<std::int32_t>(rcv_adv_ - rcv_nxt(), 0));
   if (room >= shown + std::min(rcv_buf_.capacity() / 2, 2 * mss_)) {
     ack_now_ = true;
     wants_output_ = true;
