@@ -37,17 +37,20 @@ std::uint16_t Tcb::advertised_window() {
   const Seq rcv_nxt = this->rcv_nxt();
   std::uint32_t wnd = read_shutdown_ && fin_received_ ? 0 : rcv_buf_.window();
   // RFC 9293 3.8.6.2.2 (receiver SWS avoidance): move the right edge only
-  // by a useful amount: min(rcvbuf/2, MSS).
+  // by a useful amount: min(rcvbuf/2, MSS). A zero window too stays closed
+  // until then, or the sender is invited to send slivers.
   const Seq old_edge = rcv_adv_;
   Seq edge = rcv_nxt + wnd;
   const std::uint32_t threshold = std::min(rcv_buf_.capacity() / 2, mss_);
-  if (edge > old_edge && static_cast<std::uint32_t>(edge - old_edge) < threshold &&
-      old_edge > rcv_nxt)
+  if (edge > old_edge && static_cast<std::uint32_t>(edge - old_edge) < threshold)
     edge = old_edge;
   // RFC 9293 3.8.6.2.2: never shrink the window we offered.
   if (edge < old_edge) edge = old_edge;
   wnd = static_cast<std::uint32_t>(std::max<std::int32_t>(edge - rcv_nxt, 0));
   std::uint32_t scaled = wnd >> rcv_wscale_;
+  // Rounding down to the scale's unit would pull the right edge back by up
+  // to 2^shift - 1 bytes; round up instead, as Linux's tcp_select_window().
+  if (rcv_nxt + (scaled << rcv_wscale_) < old_edge) ++scaled;
   if (scaled > 65535) scaled = 65535;
   rcv_adv_ = rcv_nxt + (scaled << rcv_wscale_);
   if (rcv_adv_ < old_edge) rcv_adv_ = old_edge;
