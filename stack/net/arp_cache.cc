@@ -19,11 +19,10 @@ ArpCache::Queued ArpCache::enqueue(wire::Ipv4Addr ip, rte_mbuf* packet, Instant 
   auto it = entries_.find(ip.value);
   if (it == entries_.end()) {
     if (entries_.size() >= config_.max_entries) return Queued::CacheFull;
-    Entry entry;
+    Entry& entry = entries_[ip.value];
     entry.deadline = now + config_.retry_interval;
     entry.requests = 1;
     entry.waiting.push_back(packet);
-    entries_.emplace(ip.value, std::move(entry));
     return Queued::FirstForNeighbour;
   }
   Entry& entry = it->second;
