@@ -157,8 +157,10 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
     const std::uint32_t usable = wnd_edge > from ? static_cast<std::uint32_t>(wnd_edge - from) : 0;
     if (len > usable) {
       // RFC 9293 3.8.6.2.1 (sender SWS avoidance): do not send a sliver of
-      // a window unless it is all we have.
-      len = usable >= mss_ || usable == available ? usable : 0;
+      // a window unless it is all we have (b) or half the largest window
+      // the peer offered (c), which a peer whose window never reaches an
+      // MSS would otherwise wait for for ever.
+      len = usable >= mss_ || usable == available || usable >= max_snd_wnd_ / 2 ? usable : 0;
     }
     if (len > 0 && from >= snd_max_ && !nagle_allows(len) && !(fin_queued_ && len == available))
       len = 0;
