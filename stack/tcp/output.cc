@@ -253,7 +253,15 @@ void Tcb::output(Instant now, std::vector<OutSegment>& out) {
     probe_due_ = false;
     out.push_back(make_segment(kAck, snd_una_ - 1, now));
   }
-  if (ack_now_) out.push_back(make_segment(kAck, snd_nxt_, now));
+  if (ack_now_) {
+    // RFC 9293 3.10.7.4: a segment with SEQ below RCV.NXT is dropped before
+    // its ACK is looked at. After an RTO, SND.NXT is back at SND.UNA while
+    // the peer may hold everything up to SND.MAX, so an ACK carries the
+    // highest sequence sent, capped at the window's right edge (Linux's
+    // tcp_acceptable_seq(); Linux never rewinds its snd_nxt).
+    const Seq wnd_end = snd_una_ + snd_wnd_;
+    out.push_back(make_segment(kAck, snd_max_ <= wnd_end ? snd_max_ : wnd_end, now));
+  }
 }
 
 void Tcb::schedule_ack(bool now_please, Instant t) {
