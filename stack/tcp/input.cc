@@ -304,10 +304,13 @@ void Tcb::process_ack(const wire::TcpRepr& seg, Instant now) {
   update_window(seg);
   if (seg.ack > snd_una_) {
     on_new_ack(seg.ack, seg, now);
-  } else if (seg.ack == snd_una_ && seg.payload.empty() && !has(seg, kFin) &&
-             flight_size() > 0 && (snd_wnd_ == old_wnd || newly_sacked > 0)) {
-    // RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT), RFC 6675 2: an ACK that
-    // carries new SACK information counts too.
+  } else if (seg.ack == snd_una_ && flight_size() > 0 &&
+             ((seg.payload.empty() && !has(seg, kFin) && snd_wnd_ == old_wnd) ||
+              newly_sacked > 0)) {
+    // RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT); RFC 6675 2: an ACK that SACKs
+    // new octets counts "even if it carries new data [or] changes the
+    // advertised window", so a peer that is sending too still drives
+    // loss recovery.
     on_dup_ack(seg, now);
   }
   if (snd_wnd_ > 0) {
