@@ -100,9 +100,9 @@ OutSegment Tcb::make_segment(std::uint8_t flags, Seq seq, Instant now) {
 
 bool Tcb::nagle_allows(std::uint32_t len) const {
   if (len >= mss_) return true;
-  // TCP_CORK: hold partial segments until uncorked (Linux also flushes
-  // after 200 ms; the application's uncork is the usual trigger).
-  if (options_.cork) return false;
+  // TCP_CORK: hold partial segments until uncorked, or for 200 ms at most
+  // (Linux, tcp(7)).
+  if (options_.cork && !cork_expired_) return false;
   if (options_.nodelay) return true;
   // RFC 1122 4.2.3.4 / RFC 9293 3.7.4: a small segment waits while data is
   // unacknowledged.
@@ -241,6 +241,11 @@ void Tcb::output(Instant now, std::vector<OutSegment>& out) {
     if (!seg) break;
     out.push_back(*seg);
   }
+  // Corked data never sent waits 200 ms at most (Linux's ceiling, tcp(7)).
+  if (snd_buf_.end() == snd_max_)
+    cork_expired_ = false;
+  else if (options_.cork && !cork_expired_ && !cork_timer_.armed())
+    timers_.arm(cork_timer_, now + std::chrono::milliseconds(200));
   // Zero window with data waiting and nothing in flight: the persist timer
   // probes (RFC 9293 3.8.6.1).
   if (snd_wnd_ == 0 && snd_buf_.end() > snd_nxt_ && snd_una_ == snd_max_ &&

@@ -210,6 +210,7 @@ void Tcb::abort(Instant now) {
   timers_.cancel(persist_timer_);
   timers_.cancel(keepalive_timer_);
   timers_.cancel(time_wait_timer_);
+  timers_.cancel(cork_timer_);
 }
 
 void Tcb::reset(Errc why) {
@@ -220,6 +221,7 @@ void Tcb::reset(Errc why) {
   timers_.cancel(persist_timer_);
   timers_.cancel(keepalive_timer_);
   timers_.cancel(time_wait_timer_);
+  timers_.cancel(cork_timer_);
 }
 
 std::uint32_t Tcb::events() const {
@@ -245,7 +247,11 @@ void Tcb::set_nodelay(bool on) {
 
 void Tcb::set_cork(bool on) {
   options_.cork = on;
-  if (!on) wants_output_ = true;
+  if (!on) {
+    timers_.cancel(cork_timer_);
+    cork_expired_ = false;
+    wants_output_ = true;
+  }
 }
 
 void Tcb::set_keepalive(bool on, Instant now) {

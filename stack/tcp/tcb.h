@@ -119,7 +119,14 @@ struct ChallengeAckLimit {
 std::uint8_t receive_window_shift(const TcpConfig& config);
 
 // The timer node inside a TCB, so the layer's wheel can find its owner.
-enum class TimerKind : std::uint32_t { Retransmit = 1, DelayedAck, Persist, Keepalive, TimeWait };
+enum class TimerKind : std::uint32_t {
+  Retransmit = 1,
+  DelayedAck,
+  Persist,
+  Keepalive,
+  TimeWait,
+  Cork,
+};
 
 struct TcbTimer : core::Timer {
   TcbTimer(Tcb* tcb, TimerKind kind) : core::Timer(static_cast<std::uint32_t>(kind)), owner(tcb) {}
@@ -327,6 +334,8 @@ class Tcb {
   TcbTimer persist_timer_{this, TimerKind::Persist};
   TcbTimer keepalive_timer_{this, TimerKind::Keepalive};
   TcbTimer time_wait_timer_{this, TimerKind::TimeWait};
+  TcbTimer cork_timer_{this, TimerKind::Cork};
+  bool cork_expired_ = false;  // TCP_CORK held a partial segment for 200 ms
   unsigned probes_ = 0;  // keepalive or zero-window probes without an answer
 
   std::optional<Errc> soft_error_;  // from ICMP: reported if the connection then times out

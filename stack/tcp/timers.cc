@@ -48,6 +48,10 @@ bool Tcb::on_timer(TimerKind kind, Instant now) {
         timers_.arm(keepalive_timer_, last_activity_ + options_.keepalive_idle);
       }
       return false;
+    case TimerKind::Cork:
+      cork_expired_ = true;
+      wants_output_ = true;
+      return false;
     case TimerKind::TimeWait:
       reset(Errc::Shutdown);
       error_.reset();
