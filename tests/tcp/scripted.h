@@ -89,6 +89,7 @@ class ScriptedTest : public TcpTest {
     R = Seq(kPeerIss + 1);
     Seg ack = seg(kAck).with_seq(R).with_ack(L);
     ack.ports(syn.src_port, syn.dst_port);
+    if (syn.window) ack.wnd(*syn.window);  // the peer's window, as its SYN gave it
     if (syn.options && syn.options->timestamps && synack.repr.options.timestamps)
       ack.ts(syn.options->timestamps->val, synack.repr.options.timestamps->val);
     rx(ack);
