@@ -305,12 +305,15 @@ void Tcb::process_ack(const wire::TcpRepr& seg, Instant now) {
   if (seg.ack > snd_una_) {
     on_new_ack(seg.ack, seg, now);
   } else if (seg.ack == snd_una_ && flight_size() > 0 &&
-             ((seg.payload.empty() && !has(seg, kFin) && snd_wnd_ == old_wnd) ||
+             ((seg.payload.empty() && !has(seg, kFin) && snd_wnd_ == old_wnd &&
+               !(sack_enabled_ && seg.options.sack_count > 0)) ||
               newly_sacked > 0)) {
     // RFC 5681 2 (DUPLICATE ACKNOWLEDGMENT); RFC 6675 2: an ACK that SACKs
     // new octets counts "even if it carries new data [or] changes the
     // advertised window", so a peer that is sending too still drives
-    // loss recovery.
+    // loss recovery. SACK blocks that tell nothing new (an RFC 2883
+    // D-SACK reporting a duplicate arrival, an invalid block) make no
+    // duplicate, as in Linux, which counts only newly SACKed data.
     on_dup_ack(seg, now);
   }
   if (snd_wnd_ > 0) {
