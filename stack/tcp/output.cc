@@ -16,6 +16,18 @@ using wire::TcpFlag::kPsh;
 using wire::TcpFlag::kRst;
 using wire::TcpFlag::kSyn;
 
+// The bytes a SACK option adds to a segment now (RFC 2018 3, padded as
+// emitted), beyond the timestamps that mss_ already leaves room for.
+std::uint32_t sack_option_len(const ReceiveBuffer& rcv, bool sack, bool timestamps) {
+  if (!sack || rcv.out_of_order_bytes() == 0) return 0;
+  wire::TcpOptions o;
+  if (timestamps) o.timestamps = wire::TcpTimestamps{};
+  o.sack_count = static_cast<std::uint8_t>(rcv.sack_blocks(o.sack));
+  wire::TcpOptions without_sack;
+  without_sack.timestamps = o.timestamps;
+  return static_cast<std::uint32_t>(o.emitted_len() - without_sack.emitted_len());
+}
+
 std::uint32_t ts_clock(Instant now) {
   // RFC 7323 5.4: a 1 ms timestamp clock.
   return static_cast<std::uint32_t>(
@@ -144,9 +156,13 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
     }
   }
 
+  // RFC 6691: the MSS counts no TCP options, so the SACK blocks a data
+  // segment carries come out of its payload, or the frame outgrows the MTU
+  // (Linux's tcp_current_mss() likewise).
+  const std::uint32_t seg_mss = mss_ - sack_option_len(rcv_buf_, sack_enabled_, ts_enabled_);
   const Seq data_end = snd_buf_.end();
   std::uint32_t available = from < data_end ? static_cast<std::uint32_t>(data_end - from) : 0;
-  std::uint32_t len = std::min({available, mss_, limit});
+  std::uint32_t len = std::min({available, seg_mss, limit});
   if (!forced) {
     if (!can_send_new && from >= snd_max_) len = 0;
     // The usable window (RFC 5681 / RFC 9293 3.8.6.2.1). In SACK recovery
@@ -160,9 +176,10 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
       // a window unless it is all we have (b) or half the largest window
       // the peer offered (c), which a peer whose window never reaches an
       // MSS would otherwise wait for for ever.
-      len = usable >= mss_ || usable == available || usable >= max_snd_wnd_ / 2 ? usable : 0;
+      len = usable >= seg_mss || usable == available || usable >= max_snd_wnd_ / 2 ? usable : 0;
     }
-    if (len > 0 && from >= snd_max_ && !nagle_allows(len) && !(fin_queued_ && len == available))
+    if (len > 0 && len < seg_mss && from >= snd_max_ && !nagle_allows(len) &&
+        !(fin_queued_ && len == available))
       len = 0;
   }
 
