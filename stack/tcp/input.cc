@@ -317,6 +317,8 @@ void Tcb::process_ack(const wire::TcpRepr& seg, Instant now) {
     on_dup_ack(seg, now);
   }
   if (snd_wnd_ > 0) {
+    // Linux's tcp_ack_probe(): the window opened, the probes' back-off ends.
+    if (persist_timer_.armed()) rtt_.reset_backoff();
     probes_ = 0;
     timers_.cancel(persist_timer_);
   }
