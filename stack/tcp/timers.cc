@@ -66,6 +66,22 @@ void Tcb::on_retransmit_timeout(Instant now) {
   const unsigned limit = state_ == State::SynSent        ? config_.syn_retries
                          : state_ == State::SynReceived ? config_.synack_retries
                                                          : config_.retries;
+  // The peer closed its window over data in flight: a resend cannot get
+  // in, so probe instead (RFC 9293 3.8.6.1), and give up only when the
+  // probes go unanswered (any answer resets probes_), as Linux's
+  // tcp_retransmit_timer() does.
+  if (!handshake && snd_wnd_ == 0 && snd_una_ < snd_buf_.end()) {
+    if (++probes_ > config_.retries) {
+      reset(soft_error_.value_or(Errc::TimedOut));
+      return;
+    }
+    ++counters_.zero_window_probes;
+    probe_due_ = true;
+    wants_output_ = true;
+    rtt_.backoff();
+    timers_.arm(rto_timer_, now + rtt_.rto());
+    return;
+  }
   if (retransmissions_ >= limit) {
     // Linux reports the last ICMP error seen, if any, rather than a bare timeout.
     reset(soft_error_.value_or(Errc::TimedOut));
