@@ -32,6 +32,13 @@ bool Tcb::on_timer(TimerKind kind, Instant now) {
       return false;
     case TimerKind::Keepalive:
       if (!options_.keepalive || !is_synchronized(state_)) return false;
+      // Linux's tcp_keepalive_timer(): while data is in flight or queued,
+      // the retransmission (or persist) timer watches the peer; look again
+      // a full idle time later.
+      if (snd_una_ != snd_max_ || snd_buf_.end() > snd_max_) {
+        timers_.arm(keepalive_timer_, now + options_.keepalive_idle);
+        return false;
+      }
       if (probes_ >= options_.keepalive_count) {
         reset(Errc::TimedOut);
         send_rst_ = true;  // Linux resets a connection whose keepalives went unanswered
