@@ -83,10 +83,13 @@ Tcb::InputResult Tcb::input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) 
       challenge_ack(now);
       return drop();
     }
+    // In TIME-WAIT the application has seen the connection end (Linux has
+    // moved it to a timewait socket): the RST leaves no error behind.
+    const bool time_wait = state_ == State::TimeWait;
     // RFC 9293: in SYN-RECEIVED from a passive open the connection just
     // goes away; the application never saw it.
     reset(state_ == State::SynReceived ? Errc::ConnectionRefused : Errc::ConnectionReset);
-    if (state_ == State::TimeWait) error_.reset();
+    if (time_wait) error_.reset();
     return drop({.closed = true});
   }
 
