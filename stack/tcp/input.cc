@@ -427,13 +427,15 @@ void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
 
 void Tcb::process_data(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) {
   const bool in_order = seg.seq == rcv_buf_.rcv_nxt();
+  const bool had_hole = rcv_buf_.out_of_order_bytes() > 0;
   const std::uint32_t advanced =
       rcv_buf_.insert(seg.seq, m, seg.payload.data(), static_cast<std::uint32_t>(seg.payload.size()));
   counters_.bytes_received += advanced;
-  if (!in_order || rcv_buf_.out_of_order_bytes() > 0) {
-    // RFC 5681 4.2: an out-of-order segment, or one filling a hole, is
-    // acknowledged at once (so the sender sees duplicate ACKs / SACKs).
-    ++counters_.ooo_segments_in;
+  if (!in_order || had_hole) {
+    // RFC 5681 4.2: an out-of-order segment, or one filling all or part of
+    // a hole, is acknowledged at once (so the sender sees duplicate ACKs /
+    // SACKs, and learns at once that the hole is repaired).
+    if (!in_order) ++counters_.ooo_segments_in;
     schedule_ack(true, now);
     return;
   }
