@@ -20,8 +20,9 @@ bool has(const wire::TcpRepr& seg, std::uint8_t flag) { return (seg.flags & flag
 // RFC 7323 5.5: TS.Recent older than 24 days is not trusted for PAWS.
 constexpr Duration kPawsIdle = std::chrono::hours(24 * 24);
 
-// <SEQ=SEG.ACK><CTL=RST>, or <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
-// (RFC 9293 3.10.7.1), the answer to a segment no connection wants.
+
+}  // namespace
+
 wire::TcpRepr rst_for(const wire::TcpRepr& seg) {
   wire::TcpRepr rst{.src_port = seg.dst_port, .dst_port = seg.src_port};
   if (has(seg, kAck)) {
@@ -34,8 +35,6 @@ wire::TcpRepr rst_for(const wire::TcpRepr& seg) {
   }
   return rst;
 }
-
-}  // namespace
 
 Tcb::InputResult Tcb::input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) {
   ++counters_.segs_in;

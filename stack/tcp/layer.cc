@@ -148,16 +148,7 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
   if (l != nullptr && has(seg, kAck) && !has(seg, kSyn) && accept_cookie(l, key, seg, now)) return;
   // RFC 9293 3.10.7.1 (CLOSED) and 3.10.7.2 (an ACK to a listener): RST.
   ++stats_.no_listener;
-  wire::TcpRepr rst{.src_port = seg.dst_port, .dst_port = seg.src_port};
-  if (has(seg, kAck)) {
-    rst.seq = seg.ack;
-    rst.flags = kRst;
-  } else {
-    rst.seq = Seq(0);
-    rst.ack = seg.seq + seg.segment_len();
-    rst.flags = kRst | kAck;
-  }
-  send_rst(key, rst, now);
+  send_rst(key, rst_for(seg), now);
 }
 
 void TcpLayer::after_event(TcbState& s) {

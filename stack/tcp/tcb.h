@@ -114,6 +114,10 @@ struct ChallengeAckLimit {
   }
 };
 
+// <SEQ=SEG.ACK><CTL=RST>, or <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+// (RFC 9293 3.10.7.1): the answer to a segment no connection wants.
+wire::TcpRepr rst_for(const wire::TcpRepr& seg);
+
 // RFC 7323 2.2: the window shift we announce, the smallest that lets the
 // largest receive buffer be advertised (at most 14).
 std::uint8_t receive_window_shift(const TcpConfig& config);
