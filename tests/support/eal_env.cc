@@ -11,11 +11,11 @@
 
 namespace percore::testing {
 
-rte_mempool* test_pool() {
-  static rte_mempool* pool = [] {
+void start_eal(unsigned memory_mb) {
+  static const bool started = [memory_mb] {
     std::string prefix = "percore-test-" + std::to_string(getpid());
     std::vector<std::string> args = {"test",        "-l",          "0",
-                                     "--no-huge",   "-m",          "128",
+                                     "--no-huge",   "-m",          std::to_string(memory_mb),
                                      "--no-pci",    "--no-shconf", "--file-prefix",
                                      prefix,        "--no-telemetry", "--log-level=error"};
     std::vector<char*> argv;
@@ -24,6 +24,14 @@ rte_mempool* test_pool() {
       std::fprintf(stderr, "test: rte_eal_init failed\n");
       std::abort();
     }
+    return true;
+  }();
+  (void)started;
+}
+
+rte_mempool* test_pool() {
+  static rte_mempool* pool = [] {
+    start_eal();
     rte_mempool* p = rte_pktmbuf_pool_create("test_pool", 4095, 0, 0,
                                              RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
     if (p == nullptr) std::abort();
