@@ -109,3 +109,36 @@ ping_over_veth() {
   pass "ARP resolved $PERCORE_STACK_IP to $mac"
   stop_node
 }
+
+# TCP interop with the Linux peer (integration/2*.sh). The Linux side is
+# integration/tcp_peer.py, run in the peer namespace; the node serves echo
+# (7), discard (9) and source (19) on af_packet:pc-dut.
+PERCORE_TCP_FAULTS="loss=3%,reorder=5%,dup=1%,corrupt=0.5%"
+PEER_OUT=
+
+# start_tcp_node: the test network, then the node on af_packet:pc-dut with
+# whatever PERCORE_* the caller exported.
+start_tcp_node() {
+  net_up
+  start_node --dev "af_packet:$PERCORE_DUT_IF" --ip "$PERCORE_STACK_IP/24"
+}
+
+# peer LIMIT COMMAND ARGS...: tcp_peer.py COMMAND in the peer namespace,
+# stopped after LIMIT seconds; its key=value line is left in PEER_OUT.
+peer() {
+  local limit=$1 rc=0
+  shift
+  step "tcp_peer.py $* (in $PERCORE_NETNS, at most ${limit}s)"
+  PEER_OUT=$(timeout --kill-after=5 "$limit" ip netns exec "$PERCORE_NETNS" \
+    python3 "$PERCORE_ROOT/integration/tcp_peer.py" "$@" 2>"$TMP/peer.err") || rc=$?
+  if [[ -s $TMP/peer.err ]]; then sed 's/^/  /' "$TMP/peer.err" >&2; fi
+  ((rc != 124 && rc != 137)) || fail "tcp_peer.py $1 did not finish in ${limit}s"
+  ((rc == 0)) || fail "tcp_peer.py $1 failed (exit $rc)"
+  echo "$PEER_OUT"
+}
+
+# kv NAME LINE: the value of NAME=VALUE in LINE.
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+
+# random_file PATH MIB: MIB MiB of random bytes.
+random_file() { head -c "$(($2 << 20))" /dev/urandom >"$1"; }
