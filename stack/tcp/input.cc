@@ -424,7 +424,25 @@ void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
   (void)now;
 }
 
+void Tcb::autotune_receive_buffer(Instant now) {
+  // Receive-window auto-tuning, as Linux's tcp_rcv_space_adjust(): once per
+  // RTT, if the application read a whole buffer in it, the window and not
+  // the reader limits the peer, so double the buffer, up to max_rcvbuf and
+  // what the window field can announce.
+  if (rcvbuf_locked_ || !rtt_.has_sample()) return;
+  if (now - rcv_measure_start_ < std::max<Duration>(rtt_.srtt(), std::chrono::milliseconds(1)))
+    return;
+  const std::uint64_t limit =
+      std::min<std::uint64_t>(config_.max_rcvbuf, std::uint64_t{65535} << rcv_wscale_);
+  const std::uint32_t capacity = rcv_buf_.capacity();
+  if (rcv_copied_ >= capacity && capacity < limit)
+    rcv_buf_.set_capacity(static_cast<std::uint32_t>(std::min(std::uint64_t{2} * capacity, limit)));
+  rcv_copied_ = 0;
+  rcv_measure_start_ = now;
+}
+
 void Tcb::process_data(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) {
+  autotune_receive_buffer(now);
   const bool in_order = seg.seq == rcv_buf_.rcv_nxt();
   const bool had_hole = rcv_buf_.out_of_order_bytes() > 0;
   const std::uint32_t advanced =

@@ -243,6 +243,7 @@ class Tcb {
   void on_new_ack(Seq ack, const wire::TcpRepr& seg, Instant now);
   void on_dup_ack(const wire::TcpRepr& seg, Instant now);
   void process_data(const wire::TcpRepr& seg, rte_mbuf* m, Instant now);
+  void autotune_receive_buffer(Instant now);
   void process_fin(Instant now);
   void negotiate(const wire::TcpOptions& peer, std::uint16_t our_mss);
   void established(Instant now);
@@ -300,7 +301,11 @@ class Tcb {
 
   SendBuffer snd_buf_;
   ReceiveBuffer rcv_buf_;
-  std::uint32_t rcvbuf_target_;  // auto-tuning: what the application consumes per RTT
+  // Receive-window auto-tuning: bytes the application read since the
+  // measurement began; set_rcvbuf() turns it off, as SO_RCVBUF does.
+  std::uint32_t rcv_copied_ = 0;
+  Instant rcv_measure_start_{};
+  bool rcvbuf_locked_ = false;
 
   // FIN bookkeeping.
   bool fin_queued_ = false;    // the application shut down writing
