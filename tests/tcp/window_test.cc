@@ -299,5 +299,79 @@ TEST_F(Window, CorkCeilingStartsAgainForLaterData) {
   expect_tx(seg(kAck | kPsh).with_seq(L + 3).with_ack(R).data("def"));
 }
 
+class AutoTuning : public Window {
+ protected:
+  // An 8-segment buffer, a peer that scales (so a larger window can be
+  // announced) and a 100 ms RTT. The peer fills the window; the application
+  // reads `read` bytes of it at once.
+  Tcb* open_tuned() {
+    config_.rcvbuf = 8 * kMss;
+    rebuild();
+    return open(100ms, seg(kSyn).mss(kMss).wscale(7));
+  }
+  void fill_window(Tcb* tcb, std::uint32_t from, std::size_t read, std::uint32_t segments = 8) {
+    for (std::uint32_t i = 0; i < segments; ++i) peer_data(from + i * kMss, kMss);
+    tx();
+    EXPECT_EQ(app_recv(tcb, read).size(), read);
+    tx();
+  }
+  std::uint32_t buffer(const Tcb* tcb) const { return tcb->rcv_wnd() + tcb->readable(); }
+};
+
+TEST_F(AutoTuning, BufferGrowsWhenTheReaderDrainsAWindowPerRtt) {
+  // Linux's tcp_rcv_space_adjust(): the window, not the reader, limits the
+  // peer; double the buffer (toward max_rcvbuf) each such RTT.
+  Tcb* tcb = open_tuned();
+  fill_window(tcb, 0, 8 * kMss);
+  EXPECT_EQ(buffer(tcb), 8 * kMss);
+  advance(100ms);
+  fill_window(tcb, 8 * kMss, 16 * kMss, 16);
+  EXPECT_EQ(buffer(tcb), 16 * kMss);
+  advance(100ms);
+  peer_data(24 * kMss, kMss);
+  advance(40ms);
+  auto sent = tx();
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(buffer(tcb), 32 * kMss);
+  EXPECT_EQ(std::uint32_t{sent.back().repr.window}, (31 * kMss) >> 7)
+      << "the larger window is announced";
+}
+
+TEST_F(AutoTuning, SlowReaderKeepsTheBuffer) {
+  Tcb* tcb = open_tuned();
+  fill_window(tcb, 0, 4 * kMss);
+  advance(100ms);
+  peer_data(8 * kMss, 1);
+  tx();
+  EXPECT_EQ(buffer(tcb), 8 * kMss) << "half a window read per RTT: no growth";
+}
+
+TEST_F(AutoTuning, NoGrowthWithinOneRtt) {
+  Tcb* tcb = open_tuned();
+  fill_window(tcb, 0, 8 * kMss);
+  advance(50ms);
+  fill_window(tcb, 8 * kMss, 8 * kMss);
+  EXPECT_EQ(buffer(tcb), 8 * kMss) << "measured once per RTT";
+}
+
+TEST_F(AutoTuning, StopsAtMaxRcvbuf) {
+  config_.max_rcvbuf = 12 * kMss;
+  Tcb* tcb = open_tuned();
+  fill_window(tcb, 0, 8 * kMss);
+  advance(100ms);
+  fill_window(tcb, 8 * kMss, 8 * kMss);
+  EXPECT_EQ(buffer(tcb), 12 * kMss);
+}
+
+TEST_F(AutoTuning, SetRcvbufTurnsItOff) {
+  // As SO_RCVBUF locks the buffer in Linux.
+  Tcb* tcb = open_tuned();
+  tcb->set_rcvbuf(8 * kMss);
+  fill_window(tcb, 0, 8 * kMss);
+  advance(100ms);
+  fill_window(tcb, 8 * kMss, 8 * kMss);
+  EXPECT_EQ(buffer(tcb), 8 * kMss);
+}
+
 }  // namespace
 }  // namespace percore::tcp::testing
