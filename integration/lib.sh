@@ -20,8 +20,11 @@ TMP=$(mktemp -d "/tmp/percore-$TEST_NAME.XXXXXX")
 NODE_LOGDIR=$TMP
 _net_is_ours=0
 
+_bg_pids=()
+
 _cleanup() {
-  local rc=$?
+  local rc=$? pid
+  for pid in "${_bg_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   node_cleanup
   if ((_net_is_ours)); then
     "$PERCORE" net down || true
@@ -135,6 +138,36 @@ peer() {
   ((rc != 124 && rc != 137)) || fail "tcp_peer.py $1 did not finish in ${limit}s"
   ((rc == 0)) || fail "tcp_peer.py $1 failed (exit $rc)"
   echo "$PEER_OUT"
+}
+
+# peer_server LIMIT OUT COMMAND ARGS...: a tcp_peer.py serve-* command in the
+# background (stopped after LIMIT seconds, and on exit), its output in OUT;
+# returns once it listens. SERVER_PID is its pid, for wait_peer_server.
+SERVER_PID=
+peer_server() {
+  local limit=$1 out=$2
+  shift 2
+  step "tcp_peer.py $* (in $PERCORE_NETNS, background, at most ${limit}s)"
+  timeout --kill-after=5 "$limit" ip netns exec "$PERCORE_NETNS" \
+    python3 "$PERCORE_ROOT/integration/tcp_peer.py" "$@" >"$out" 2>&1 &
+  SERVER_PID=$!
+  _bg_pids+=("$SERVER_PID")
+  local deadline=$((SECONDS + 10))
+  until grep -q '^listening' "$out"; do
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "tcp_peer.py $1 exited: $(cat "$out")"
+    ((SECONDS < deadline)) || fail "tcp_peer.py $1 is not listening after 10s"
+    sleep 0.1
+  done
+}
+
+# wait_peer_server OUT: the server's exit status must be 0; its result line
+# is left in PEER_OUT.
+wait_peer_server() {
+  local rc=0
+  wait "$SERVER_PID" || rc=$?
+  PEER_OUT=$(grep -v '^listening' "$1" || true)
+  echo "$PEER_OUT"
+  ((rc == 0)) || fail "the Linux server failed (exit $rc)"
 }
 
 # kv NAME LINE: the value of NAME=VALUE in LINE.
