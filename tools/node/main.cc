@@ -167,6 +167,13 @@ int run(const config::Config& cfg, const std::optional<node::ClientOptions>& cli
         std::fprintf(rc == 0 ? stdout : stderr, "%s\n", client->report().c_str());
         std::fflush(stdout);
       }
+      // Leak checks compare these with the figures at start: no connection
+      // left, and every mbuf back while the stack is still up.
+      if (services)
+        std::fprintf(stderr, "percore node: services accepted=%lu open=%zu\n",
+                     services->accepted(), services->open_connections());
+      std::fprintf(stderr, "percore node: mbufs free %u of %u before the shards stop\n",
+                   (*port)->free_mbufs(), (*port)->total_mbufs());
       for (auto& shard : shards) {
         std::fprintf(stderr, "percore node: queue %u: %s\n", shard->queue(),
                      shard->net().stats().to_string().c_str());
