@@ -125,6 +125,11 @@ std::size_t Tcb::recv(std::span<std::uint8_t> out, bool peek) {
   const std::size_t n = rcv_buf_.read(out, peek);
   if (n == 0 || peek || !is_synchronized(state_)) return n;
   rcv_copied_ += static_cast<std::uint32_t>(n);
+  // No window update once the peer's FIN is in, as Linux's
+  // tcp_cleanup_rbuf() under RCV_SHUTDOWN: the peer sends no more data, and
+  // from TIME-WAIT the update would reach a peer past LAST-ACK and draw a
+  // RST that ends our TIME-WAIT (RFC 9293 3.10.7.4).
+  if (fin_received_) return n;
   // RFC 9293 3.8.6.2.2 (receiver SWS avoidance): announce the opened
   // window once it has grown by at least min(rcvbuf/2, MSS)... Linux sends
   // the update when the window at least doubles or grows by two segments;
