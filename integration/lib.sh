@@ -148,6 +148,9 @@ peer_server() {
   local limit=$1 out=$2
   shift 2
   step "tcp_peer.py $* (in $PERCORE_NETNS, background, at most ${limit}s)"
+  # Emptied here, not by the background job's redirection, which may come
+  # after the first look for "listening" and leave an earlier server's line.
+  : >"$out"
   timeout --kill-after=5 "$limit" ip netns exec "$PERCORE_NETNS" \
     python3 "$PERCORE_ROOT/integration/tcp_peer.py" "$@" >"$out" 2>&1 &
   SERVER_PID=$!
