@@ -22,6 +22,7 @@ failure it prints `tcp_peer: ...` on stderr and exits 1.
 
 import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -47,6 +48,17 @@ def connect(host, port):
     return s
 
 
+def tcp_state(s):
+    """Linux's view of the connection (ss -tino), for a failure message."""
+    try:
+        port = s.getsockname()[1]
+        out = subprocess.run(["ss", "-Htino", f"sport = :{port}"], capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+        return "\n  ss: " + out.replace("\n", "\n  ss: ") if out else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
 def recv_all(s, sink):
     """Reads until EOF, handing each chunk to sink; returns the byte count."""
     total = 0
@@ -54,7 +66,7 @@ def recv_all(s, sink):
         try:
             data = s.recv(CHUNK)
         except socket.timeout:
-            raise Failure(f"no data for {STALL:.0f}s after {total} bytes")
+            raise Failure(f"no data for {STALL:.0f}s after {total} bytes{tcp_state(s)}")
         if not data:
             return total
         sink(data, total)
