@@ -507,13 +507,14 @@ TEST_P(SimulationTest, BothWays32MiB) {
         "%.1f ms, ending at %.3f s\n",
         seconds(now - start), seconds(r.transfer), steps, cpu, seconds(longest_stall) * 1e3,
         seconds(longest_stall_end - start));
-    for (const auto& [dir, c, f] : {std::tuple{"A->B", &ea.counters, &fab},
-                                    std::tuple{"B->A", &eb.counters, &fba}}) {
+    for (const auto& [dir, c, f, w] : {std::tuple{"A->B", &ea.counters, &fab, &ab.stats()},
+                                       std::tuple{"B->A", &eb.counters, &fba, &ba.stats()}}) {
       absl::PrintF(
           "[sim]   %s: %d segments, %d retransmitted (%d fast retransmits, %d RTOs); "
-          "frames lost %d, duplicated %d, corrupted %d, reordered %d\n",
+          "frames lost %d, duplicated %d, corrupted %d (%d delivered with bad checksums), "
+          "reordered %d\n",
           dir, c->segs_out, c->retransmits, c->fast_retransmits, c->rto_expirations, f->lost,
-          f->duplicated, f->corrupted, f->reordered);
+          f->duplicated, f->corrupted, w->bad_checksums, f->reordered);
     }
     std::fflush(stdout);
     RecordProperty("simulated_ms", static_cast<int>((now - start) / 1ms));
@@ -550,6 +551,12 @@ TEST_P(SimulationTest, BothWays32MiB) {
     }
     EXPECT_TRUE(ea.time_wait_at || eb.time_wait_at) << "no side went through TIME-WAIT";
     EXPECT_EQ(ab.stats().rx_no_mbuf + ba.stats().rx_no_mbuf, 0u) << "a pool ran dry";
+    // Every frame a receiver dropped was one the faults corrupted, and
+    // every corrupted frame was dropped.
+    EXPECT_EQ(b.net().stats().total_dropped(), ab.stats().bad_checksums)
+        << "B: " << b.net().stats().to_string();
+    EXPECT_EQ(a.net().stats().total_dropped(), ba.stats().bad_checksums)
+        << "A: " << a.net().stats().to_string();
     EXPECT_EQ(ab.stats().oversize, 0u) << "A sent frames beyond the MTU";
     EXPECT_EQ(ba.stats().oversize, 0u) << "B sent frames beyond the MTU";
     // Nothing is on the wire and both connections are freed: every mbuf

@@ -1,5 +1,8 @@
 #include "tests/tcp/sim/network.h"
 
+#include <netinet/in.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include <algorithm>
@@ -9,6 +12,31 @@ namespace percore::tcp::sim {
 namespace {
 
 constexpr std::uint32_t kEthernetHeaderLen = 14;
+
+std::uint16_t fold(std::uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<std::uint16_t>(sum);
+}
+
+// Whether a contiguous IPv4 frame's header checksum (and, for TCP, the
+// segment's) is right. Frames that are not IPv4 count as right.
+bool checksums_valid(const rte_mbuf* frame) {
+  const auto* eth = rte_pktmbuf_mtod(frame, const rte_ether_hdr*);
+  const std::uint32_t len = frame->data_len;
+  if (len < kEthernetHeaderLen || eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+    return true;
+  const auto* ip = rte_pktmbuf_mtod_offset(frame, const rte_ipv4_hdr*, kEthernetHeaderLen);
+  const std::uint32_t ihl = rte_ipv4_hdr_len(ip);
+  if (len < kEthernetHeaderLen + sizeof(rte_ipv4_hdr) || ihl < sizeof(rte_ipv4_hdr) ||
+      kEthernetHeaderLen + ihl > len || fold(rte_raw_cksum(ip, ihl)) != 0xffff)
+    return false;
+  if (ip->next_proto_id != IPPROTO_TCP) return true;
+  const std::uint32_t total = rte_be_to_cpu_16(ip->total_length);
+  if (total < ihl || kEthernetHeaderLen + total > len) return false;
+  const auto* l4 = reinterpret_cast<const std::uint8_t*>(ip) + ihl;
+  const std::uint32_t sum = rte_ipv4_phdr_cksum(ip, 0) + rte_raw_cksum(l4, total - ihl);
+  return fold(sum) == 0xffff;
+}
 
 }  // namespace
 
@@ -72,6 +100,7 @@ void Wire::carry(Instant now) {
     if (src != dst) std::memcpy(dst, src, len);
     rte_pktmbuf_free(frame);
     ++stats_.frames_delivered;
+    if (!checksums_valid(rx)) ++stats_.bad_checksums;
     if (tap) tap(true, rx, now);
     to_.receive(rx, now);
   }

@@ -58,6 +58,10 @@ struct WireStats {
   std::uint64_t frames_delivered = 0;  // handed to the receiver
   std::uint64_t rx_no_mbuf = 0;        // the receiver's pool was empty (a NIC rx drop)
   std::uint64_t oversize = 0;          // longer than the receiver's MTU allows: dropped
+  // Delivered IPv4 frames whose header or TCP checksum is wrong (checked
+  // here with DPDK's sums, independently of the stack): the receiver must
+  // drop exactly these.
+  std::uint64_t bad_checksums = 0;
 };
 
 class Wire {
