@@ -100,7 +100,10 @@ void Tcb::on_retransmit_timeout(Instant now) {
   // resend from SND.UNA (go-back-N; the receiver's SACKs are forgotten as
   // RFC 6675 5.1 advises).
   rtt_.backoff();
-  if (!handshake) cc_.on_rto(flight_size());
+  // RFC 5681 3.1: once the timer has resent this data, a further timeout
+  // holds ssthresh (and cwnd is already one segment); Linux's
+  // tcp_enter_loss() likewise recomputes it only for a new loss event.
+  if (!handshake && retransmissions_ == 1) cc_.on_rto(flight_size());
   scoreboard_.reset();
   in_recovery_ = false;
   dup_acks_ = 0;
