@@ -231,9 +231,9 @@ TEST_F(Retransmit, CwndCollapsesToOneSegmentWithNewReno) {
   EXPECT_EQ(tcb->congestion().ssthresh(), 2 * kMss);
 }
 
-TEST_F(Retransmit, SecondTimeoutKeepsTheFirstSsthresh) {
-  // RFC 5681 3.1: on a repeated timeout FlightSize is one segment, but
-  // ssthresh = max(FlightSize / 2, 2 SMSS) still holds two segments.
+TEST_F(Retransmit, RepeatedTimeoutHoldsSsthreshWithNewReno) {
+  // RFC 5681 3.1: when the segment has already been retransmitted by the
+  // timer, "the value of ssthresh is held constant".
   config_.cc = CcAlgorithm::NewReno;
   rebuild();
   Tcb* tcb = open(0ms);
@@ -245,7 +245,42 @@ TEST_F(Retransmit, SecondTimeoutKeepsTheFirstSsthresh) {
   advance(400ms);
   expect_tx(seg(kAck).with_seq(L).with_ack(R).data(pattern(kMss)));
   EXPECT_EQ(tcb->congestion().cwnd(), kMss);
-  EXPECT_GE(tcb->congestion().ssthresh(), 2 * kMss);
+  EXPECT_EQ(tcb->congestion().ssthresh(), 4 * kMss);
+}
+
+TEST_F(Retransmit, RepeatedTimeoutHoldsSsthreshWithCubic) {
+  // The same with CUBIC: the first timeout set ssthresh = 0.7 cwnd; a
+  // second one for the same data (cwnd is 1 MSS by then) must not cut it
+  // to 2 MSS, nor W_max again (Linux's tcp_enter_loss() keeps both).
+  Tcb* tcb = open(0ms);
+  app_send(tcb, pattern(8 * kMss));
+  tx();
+  advance(200ms);
+  tx();
+  EXPECT_EQ(tcb->congestion().ssthresh(), 7 * kMss);
+  advance(400ms);
+  tx();
+  advance(800ms);
+  expect_tx(seg(kAck).with_seq(L).with_ack(R).data(pattern(kMss)));
+  EXPECT_EQ(tcb->congestion().cwnd(), kMss);
+  EXPECT_EQ(tcb->congestion().ssthresh(), 7 * kMss);
+  EXPECT_DOUBLE_EQ(tcb->congestion().cubic_w_max_segments(), 10.0);
+}
+
+TEST_F(Retransmit, TimeoutAfterProgressIsANewLossEvent) {
+  config_.cc = CcAlgorithm::NewReno;
+  rebuild();
+  Tcb* tcb = open(0ms);
+  app_send(tcb, pattern(8 * kMss));
+  tx();
+  advance(200ms);
+  tx();
+  peer_ack(L + kMss);
+  EXPECT_EQ(tx().size(), 2u);
+  advance(200ms);
+  tx();
+  // FlightSize is now 7 segments: ssthresh = 3.5 segments.
+  EXPECT_EQ(tcb->congestion().ssthresh(), 7 * kMss / 2);
 }
 
 TEST_F(Retransmit, GivesUpAfterTheRetryLimitWithTimedOut) {
