@@ -187,6 +187,18 @@ TEST_F(Timestamps, DuplicateAckGivesNoSample) {
   EXPECT_EQ(tcb->rtt().srtt(), 100ms);
 }
 
+TEST_F(Timestamps, ProbesCarryTimestampsToo) {
+  // RFC 7323 3.2: TSopt in every non-RST segment, window probes included.
+  Tcb* tcb = open_ts();
+  peer_data(0, "a", 200, 0);
+  tx();
+  rx(seg(kAck).with_seq(R + 1).with_ack(L).wnd(0).ts(201, 1));
+  tx();
+  app_send(tcb, "abc");
+  advance(200ms);
+  expect_tx(seg(kAck).with_seq(L - 1).with_ack(R + 1).ts(our_ts(), 201), "zero-window probe");
+}
+
 TEST_F(Timestamps, NoOptionWhenThePeerDidNotOfferIt) {
   Tcb* tcb = open(0ms, seg(kSyn).mss(kMss));
   EXPECT_FALSE(tcb->timestamps());

@@ -164,6 +164,21 @@ TEST_F(Window, SenderStaysWithinThePeersWindow) {
   EXPECT_EQ(tcb->snd_nxt(), L + 4 * kMss);
 }
 
+TEST_F(Window, PeerRetractingItsWindowStopsNewData) {
+  // RFC 9293 3.8.6: a receiver may shrink its window (it should not); the
+  // sender then sends nothing beyond the new right edge.
+  Tcb* tcb = open(0ms);
+  const std::string data = pattern(10 * kMss);
+  app_send(tcb, data.substr(0, 4 * kMss));
+  EXPECT_EQ(tx().size(), 4u);
+  peer_ack(L + kMss, 2 * kMss);  // right edge L + 3 MSS, below SND.NXT
+  app_send(tcb, data.substr(4 * kMss));
+  expect_no_tx("nothing fits below the retracted edge");
+  peer_ack(L + 4 * kMss, 2 * kMss);
+  EXPECT_EQ(sent_bytes_below(L + 6 * kMss), 2 * kMss);
+  EXPECT_EQ(tcb->snd_nxt(), L + 6 * kMss);
+}
+
 TEST_F(Window, SenderSendsTheLastBytesIntoASmallWindow) {
   // RFC 9293 3.8.6.2.1 (b): a sliver is fine when it is all there is (and
   // Nagle does not hold it: TCP_NODELAY).
