@@ -273,7 +273,15 @@ bool Tcb::acceptable(const wire::TcpRepr& seg) const {
   // RFC 9293 3.10.7.4, the four cases.
   if (len == 0) {
     if (wnd == 0) return seg.seq == rcv_nxt;
-    return rcv_nxt <= seg.seq && seg.seq < rcv_nxt + wnd;
+    // An ACK may sit exactly at the right edge: a peer that filled the
+    // window we offered sends its ACKs with SEQ = SND.NXT = our edge, and
+    // if we could not store that data (the edge was rounded up to the
+    // window scale) those ACKs are all it sends until its persist timer
+    // fires. RFC 9293 3.10.7.4 wants valid ACKs processed even then, and
+    // Linux's tcp_sequence() accepts SEQ <= RCV.NXT + RCV.WND; a RST there
+    // stays outside the window (RFC 5961 3.2).
+    const bool at_edge = seg.seq == rcv_nxt + wnd && !has(seg, kRst);
+    return (rcv_nxt <= seg.seq && seg.seq < rcv_nxt + wnd) || at_edge;
   }
   if (wnd == 0) {
     // Not acceptable, but RFC 9293 asks that the ACK (and RST) still be
