@@ -210,23 +210,19 @@ void Tcb::abort(Instant now) {
     wants_output_ = true;
   }
   state_ = State::Closed;
-  timers_.cancel(rto_timer_);
-  timers_.cancel(delack_timer_);
-  timers_.cancel(persist_timer_);
-  timers_.cancel(keepalive_timer_);
-  timers_.cancel(time_wait_timer_);
-  timers_.cancel(cork_timer_);
+  cancel_timers();
 }
 
 void Tcb::reset(Errc why) {
   error_ = why;
   state_ = State::Closed;
-  timers_.cancel(rto_timer_);
-  timers_.cancel(delack_timer_);
-  timers_.cancel(persist_timer_);
-  timers_.cancel(keepalive_timer_);
-  timers_.cancel(time_wait_timer_);
-  timers_.cancel(cork_timer_);
+  cancel_timers();
+}
+
+void Tcb::cancel_timers() {
+  for (TcbTimer* t : {&rto_timer_, &delack_timer_, &persist_timer_, &keepalive_timer_,
+                      &time_wait_timer_, &cork_timer_})
+    timers_.cancel(*t);
 }
 
 std::uint32_t Tcb::events() const {

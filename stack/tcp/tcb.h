@@ -250,6 +250,7 @@ class Tcb {
   void enter_time_wait(Instant now);
   void challenge_ack(Instant now);
   void reset(Errc why);
+  void cancel_timers();
 
   // output.cc
   std::optional<OutSegment> next_data_segment(Instant now);
