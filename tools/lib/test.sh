@@ -171,6 +171,7 @@ test_integration() {
   fi
   mapfile -t targets < <(targets_under build tools/ preload/)
   test_build default "build (integration)" "${targets[@]}" || return 0
+  hold_network_lock
   local scripts filters=("$@")
   mapfile -t scripts < <(executables "$PERCORE_ROOT"/integration/*.sh)
   local s name ran=0 limit=${PERCORE_SCRIPT_TIMEOUT:-600}
@@ -213,6 +214,7 @@ test_compat() {
     return 0
   fi
   test_build default "build (compat)" || return 0
+  hold_network_lock
   local log=$TEST_TMP/compat.log start=$SECONDS rc=0
   run_logged "$log" "$runner" "$@" || rc=$?
   net_down >/dev/null 2>&1 || true
@@ -244,6 +246,19 @@ test_cleanup() {
     net_down >/dev/null 2>&1 || true
   fi
   [[ -z $TEST_TMP ]] || rm -rf "$TEST_TMP"
+}
+
+# The test network (percore-peer, pc-dut, the TAP device) is one per
+# machine: parts that use it hold this lock, so two suites run side by side
+# (a developer's and CI's, or two work trees) wait for each other instead of
+# tearing down each other's topology.
+hold_network_lock() {
+  [[ -z ${TEST_NET_LOCK:-} ]] || return 0
+  exec {TEST_NET_LOCK}>/run/lock/percore-test-net.lock
+  if ! flock -n "$TEST_NET_LOCK"; then
+    echo "waiting for another percore test run to release the test network"
+    flock "$TEST_NET_LOCK"
+  fi
 }
 
 cmd_test() {
