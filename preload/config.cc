@@ -144,4 +144,39 @@ std::string reference() {
   return out;
 }
 
+core::EngineConfig engine_config(const Config& config) {
+  core::EngineConfig e;
+  e.eal = dev::EalConfig{.device = config.dev,
+                         .queues = config.queues,
+                         .mem_mb = config.mem_mb,
+                         .log_level = config.dpdk_log,
+                         .extra_args = config.eal_args};
+  e.port = dev::PortConfig{.queues = static_cast<std::uint16_t>(config.queues),
+                           .mbufs_per_queue = config.mbufs,
+                           .use_offloads = config.offloads};
+  e.ip = config.ip;
+  e.gateway = config.gw;
+  e.tap_host_ip = config.tap_host_ip;
+  e.pcap = config.pcap;
+  e.faults = config.faults;
+  e.tcp.cc = config.tcp_cc;
+  e.tcp.rcvbuf = config.tcp_rmem;
+  e.tcp.max_rcvbuf = std::max(e.tcp.max_rcvbuf, e.tcp.rcvbuf);
+  e.tcp.sndbuf = config.tcp_wmem;
+  e.tcp.time_wait = std::chrono::milliseconds(config.tcp_time_wait_ms);
+  return e;
+}
+
+std::string describe(const core::EngineError& error, const Config& config) {
+  switch (error.part) {
+    case core::EngineError::Part::Device:
+      return "PERCORE_DEV=" + config.dev.to_string() + ": " + error.reason;
+    case core::EngineError::Part::TapHost:
+      return "PERCORE_TAP_HOST_IP=" + config.tap_host_ip.to_string() + ": " + error.reason;
+    case core::EngineError::Part::Pcap:
+      return "PERCORE_PCAP=" + config.pcap + ": " + error.reason;
+  }
+  return error.reason;
+}
+
 }  // namespace percore::config

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/functional/function_ref.h"
+#include "stack/core/engine.h"
 #include "stack/dev/device.h"
 #include "stack/dev/faults.h"
 #include "stack/tcp/congestion.h"
@@ -79,5 +80,11 @@ std::expected<Config, std::string> load_from_environment();
 
 // The reference printed by `percore env`.
 std::string reference();
+
+// The stack configuration these settings describe.
+core::EngineConfig engine_config(const Config& config);
+
+// A start-up failure as one line naming the setting it is about.
+std::string describe(const core::EngineError& error, const Config& config);
 
 }  // namespace percore::config

@@ -6,8 +6,6 @@
 //   percore-node ... --connect IP:PORT --send N|--recv N   a client instead
 //                                                    of the services (client.h)
 //   percore-node --print-env                         the PERCORE_* reference
-#include <rte_ethdev.h>
-#include <rte_random.h>
 #include <signal.h>
 #include <time.h>
 
@@ -21,11 +19,7 @@
 #include <vector>
 
 #include "preload/config.h"
-#include "stack/core/shard.h"
-#include "stack/dev/eal.h"
-#include "stack/dev/pcap.h"
-#include "stack/dev/port.h"
-#include "stack/dev/tap_host.h"
+#include "stack/core/engine.h"
 #include "tools/node/client.h"
 #include "tools/node/services.h"
 
@@ -54,149 +48,76 @@ Instant now() { return std::chrono::time_point_cast<Duration>(std::chrono::stead
 constexpr Duration kIdleSleep = std::chrono::microseconds(200);
 constexpr unsigned kIdlePollsBeforeSleep = 1024;
 
-tcp::TcpConfig tcp_config(const config::Config& cfg) {
-  tcp::TcpConfig t;
-  t.cc = cfg.tcp_cc;
-  t.rcvbuf = cfg.tcp_rmem;
-  t.max_rcvbuf = std::max(t.max_rcvbuf, t.rcvbuf);
-  t.sndbuf = cfg.tcp_wmem;
-  t.time_wait = std::chrono::milliseconds(cfg.tcp_time_wait_ms);
-  return t;
-}
-
 int run(const config::Config& cfg, const std::optional<node::ClientOptions>& client_options) {
-  dev::EalConfig eal{.device = cfg.dev,
-                     .queues = cfg.queues,
-                     .mem_mb = cfg.mem_mb,
-                     .log_level = cfg.dpdk_log,
-                     .extra_args = cfg.eal_args};
-  auto port_id = dev::start_eal(eal);
-  if (!port_id) {
-    std::fprintf(stderr, "percore node: PERCORE_DEV=%s: %s\n", cfg.dev.to_string().c_str(),
-                 port_id.error().c_str());
+  auto engine = core::Engine::start(config::engine_config(cfg), now());
+  if (!engine) {
+    std::fprintf(stderr, "percore node: %s\n", config::describe(engine.error(), cfg).c_str());
     return 1;
   }
+  auto& shards = **engine;
+  dev::Port& port = shards.port();
+  const unsigned idle_mbufs = port.free_mbufs();
   int rc = 0;
-  {
-    auto port = dev::Port::open(*port_id, {.queues = static_cast<std::uint16_t>(cfg.queues),
-                                           .mbufs_per_queue = cfg.mbufs,
-                                           .use_offloads = cfg.offloads});
-    if (!port) {
-      std::fprintf(stderr, "percore node: PERCORE_DEV=%s: %s\n", cfg.dev.to_string().c_str(),
-                   port.error().c_str());
-      dev::stop_eal();
-      return 1;
-    }
-    if (cfg.dev.kind == dev::DeviceKind::Tap) {
-      if (auto r = dev::configure_tap_host(cfg.dev.iface, cfg.tap_host_ip); !r) {
-        std::fprintf(stderr, "percore node: PERCORE_TAP_HOST_IP: %s\n", r.error().c_str());
-        port->reset();
-        dev::stop_eal();
-        return 1;
-      }
-    }
-    std::unique_ptr<dev::PcapWriter> pcap;
-    if (!cfg.pcap.empty()) {
-      auto w = dev::PcapWriter::open(cfg.pcap);
-      if (!w) {
-        std::fprintf(stderr, "percore node: PERCORE_PCAP: %s\n", w.error().c_str());
-        port->reset();
-        dev::stop_eal();
-        return 1;
-      }
-      pcap = std::move(*w);
-    }
+  // The node has no application threads to give shards to: this thread
+  // polls them all. The services listen on shard 0; with several queues,
+  // segments that land elsewhere are handed over by the shards' redirection.
+  std::optional<node::Services> services;
+  std::optional<node::Client> client;
+  if (client_options)
+    client.emplace(shards.shard(0).tcp(), *client_options, now());
+  else
+    services.emplace(shards.shard(0).tcp());
+  shards.shard(0).announce(now());
+  std::printf("percore node ready %s\n", shards.describe().c_str());
+  std::fflush(stdout);
 
-    net::Interface iface{.mac = (*port)->mac(),
-                         .addr = cfg.ip,
-                         .gateway = cfg.gw,
-                         .mtu = (*port)->mtu(),
-                         .offloads = (*port)->offloads()};
-    const unsigned idle_mbufs = (*port)->free_mbufs();
-    {
-      // One shard per queue pair, all polled by this thread: the node has
-      // no application threads to give them to.
-      std::vector<std::unique_ptr<core::Shard>> shards;
-      for (std::uint16_t q = 0; q < (*port)->queues(); ++q)
-        shards.push_back(std::make_unique<core::Shard>(
-            **port, q, iface,
-            core::Shard::Options{.pcap = pcap.get(),
-                                 .faults = cfg.faults,
-                                 .tcp = tcp_config(cfg),
-                                 .secret = {rte_rand(), rte_rand()}},
-            now()));
-      // The services listen on shard 0. With several queues, segments that
-      // land elsewhere need the software redirection of a later change.
-      std::optional<node::Services> services;
-      std::optional<node::Client> client;
-      if (client_options)
-        client.emplace(shards[0]->tcp(), *client_options, now());
-      else
-        services.emplace(shards[0]->tcp());
-      shards[0]->announce(now());
-      std::printf("percore node ready dev=%s ip=%s mac=%s driver=%s mtu=%u queues=%u faults=%s\n",
-                  cfg.dev.to_string().c_str(), cfg.ip.to_string().c_str(),
-                  iface.mac.to_string().c_str(), (*port)->driver().c_str(), iface.mtu,
-                  (*port)->queues(), cfg.faults.to_string().c_str());
-      std::fflush(stdout);
-
-      unsigned idle_polls = 0;
-      while (!g_stop && !(client && client->done())) {
-        unsigned received = 0;
-        const Instant t = now();
-        for (auto& shard : shards) received += shard->poll(t);
-        if (client ? client->serve(t) : services->serve(t)) shards[0]->flush(t);
-        if (shards.size() > 1) {
-          // An ARP reply arrives on one queue; every shard needs the neighbour.
-          for (auto& from : shards)
-            for (const auto& [ip, mac] : from->net().take_learned())
-              for (auto& to : shards)
-                if (to != from) to->net().learn_neighbour(ip, mac, t);
-        } else {
-          shards[0]->net().take_learned();
-        }
-        if (received > 0) {
-          idle_polls = 0;
-        } else if (++idle_polls >= kIdlePollsBeforeSleep) {
-          timespec ts{0, static_cast<long>(kIdleSleep.count())};
-          nanosleep(&ts, nullptr);
-        }
-      }
-      if (client) {
-        rc = client->exit_status();
-        std::fprintf(rc == 0 ? stdout : stderr, "%s\n", client->report().c_str());
-        std::fflush(stdout);
-      }
-      // Leak checks compare these with the figures at start: no connection
-      // left, and every mbuf back while the stack is still up.
-      if (services)
-        std::fprintf(stderr, "percore node: services accepted=%lu open=%zu\n",
-                     services->accepted(), services->open_connections());
-      std::fprintf(stderr, "percore node: mbufs free %u of %u before the shards stop\n",
-                   (*port)->free_mbufs(), (*port)->total_mbufs());
-      for (auto& shard : shards) {
-        std::fprintf(stderr, "percore node: queue %u: %s\n", shard->queue(),
-                     shard->net().stats().to_string().c_str());
-        const auto& ts = shard->tcp().stats();
-        std::fprintf(stderr,
-                     "percore node: queue %u tcp: segs_in=%lu segs_out=%lu rst_sent=%lu "
-                     "bad=%lu no_listener=%lu connections=%zu\n",
-                     shard->queue(), ts.segs_in, ts.segs_out, ts.rst_sent, ts.bad_segments,
-                     ts.no_listener, shard->tcp().connections());
-        if (auto* f = shard->rx_fault_stats())
-          std::fprintf(stderr, "percore node: queue %u faults rx: lost=%lu corrupted=%lu duplicated=%lu reordered=%lu\n",
-                       shard->queue(), f->lost, f->corrupted, f->duplicated, f->reordered);
-        if (auto* f = shard->tx_fault_stats())
-          std::fprintf(stderr, "percore node: queue %u faults tx: lost=%lu corrupted=%lu duplicated=%lu reordered=%lu\n",
-                       shard->queue(), f->lost, f->corrupted, f->duplicated, f->reordered);
-      }
+  unsigned idle_polls = 0;
+  while (!g_stop && !(client && client->done())) {
+    unsigned received = 0;
+    const Instant t = now();
+    for (std::size_t i = 0; i < shards.shard_count(); ++i) received += shards.shard(i).poll(t);
+    if (client ? client->serve(t) : services->serve(t)) shards.shard(0).flush(t);
+    shards.share_neighbours(t);
+    if (received > 0) {
+      idle_polls = 0;
+    } else if (++idle_polls >= kIdlePollsBeforeSleep) {
+      timespec ts{0, static_cast<long>(kIdleSleep.count())};
+      nanosleep(&ts, nullptr);
     }
-    std::fprintf(stderr, "percore node: mbufs free %u of %u (at start %u)\n",
-                 (*port)->free_mbufs(), (*port)->total_mbufs(), idle_mbufs);
-    pcap.reset();
-    port->reset();
   }
-  dev::stop_eal();
+  if (client) {
+    rc = client->exit_status();
+    std::fprintf(rc == 0 ? stdout : stderr, "%s\n", client->report().c_str());
+    std::fflush(stdout);
+  }
+  // Leak checks compare these with the figures at start: no connection
+  // left, and every mbuf back while the stack is still up.
+  if (services)
+    std::fprintf(stderr, "percore node: services accepted=%lu open=%zu\n",
+                 services->accepted(), services->open_connections());
+  client.reset();
+  services.reset();
+  std::fprintf(stderr, "percore node: mbufs free %u of %u before the shards stop\n",
+               port.free_mbufs(), port.total_mbufs());
+  for (std::size_t i = 0; i < shards.shard_count(); ++i) {
+    core::Shard& shard = shards.shard(i);
+    std::fprintf(stderr, "percore node: queue %u: %s\n", shard.queue(),
+                 shard.net().stats().to_string().c_str());
+    const auto& ts = shard.tcp().stats();
+    std::fprintf(stderr,
+                 "percore node: queue %u tcp: segs_in=%lu segs_out=%lu rst_sent=%lu "
+                 "bad=%lu no_listener=%lu connections=%zu\n",
+                 shard.queue(), ts.segs_in, ts.segs_out, ts.rst_sent, ts.bad_segments,
+                 ts.no_listener, shard.tcp().connections());
+    if (auto* f = shard.rx_fault_stats())
+      std::fprintf(stderr, "percore node: queue %u faults rx: lost=%lu corrupted=%lu duplicated=%lu reordered=%lu\n",
+                   shard.queue(), f->lost, f->corrupted, f->duplicated, f->reordered);
+    if (auto* f = shard.tx_fault_stats())
+      std::fprintf(stderr, "percore node: queue %u faults tx: lost=%lu corrupted=%lu duplicated=%lu reordered=%lu\n",
+                   shard.queue(), f->lost, f->corrupted, f->duplicated, f->reordered);
+  }
+  std::fprintf(stderr, "percore node: mbufs free %u of %u (at start %u)\n", port.free_mbufs(),
+               port.total_mbufs(), idle_mbufs);
   return rc;
 }
 
