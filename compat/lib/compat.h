@@ -45,7 +45,10 @@
 #define DUT_IP "198.18.0.2"
 
 // Fixed ports print as numbers; any other port prints as EPH (ephemeral).
-enum { PORT = 5000, PORT2 = 5001, PORT3 = 5002, PORT_CLOSED = 5099 };
+// A port a case leaves in TIME-WAIT on purpose is its own: no other case's
+// bind may meet that TIME-WAIT in the next pass.
+enum { PORT = 5000, PORT2 = 5001, PORT3 = 5002, PORT_TW = 5010, PORT_TW2 = 5011,
+       PORT_CLOSED = 5099 };
 
 #define SA_IN(ip, port)                                                   \
   ((struct sockaddr *)&(struct sockaddr_in){.sin_family = AF_INET,       \
@@ -183,3 +186,11 @@ void peer_close(void);       // closes at once (FIN)
 void peer_rst(void);         // resets at once
 void peer_hold(void);        // holds it open until SYNC "done", then closes
 void peer_none(void);        // SYNC "ready" only: nothing listens on PORT
+// Send "hello", wait until it is acknowledged, SYNC "sent", sink until EOF.
+void peer_hello(void);
+void peer_hello_fin(void);   // the same, then a FIN before SYNC "sent"
+// The DUT listens on PORT: SYNC "ready", connect, sink until EOF.
+void peer_client(void);
+void peer_client_hello(void);  // the same, sending "hello" and SYNC "sent" first
+// DUT side: listen on PORT, SYNC "ready", accept one.
+int dut_accepted(void);
