@@ -98,6 +98,8 @@ Result validate(const Config& c) {
   if (auto r = check_range("PERCORE_TCP_WMEM", c.tcp_wmem, 4096, 64u << 20); !r) return r;
   if (auto r = check_range("PERCORE_TCP_TIME_WAIT_MS", c.tcp_time_wait_ms, 0, 600000); !r)
     return r;
+  if (auto r = check_range("PERCORE_SPIN_US", c.spin_us, 0, 10'000'000); !r) return r;
+  if (auto r = check_range("PERCORE_PARK_US", c.park_us, 10, 1'000'000); !r) return r;
   if (c.ip.addr.is_any() || c.ip.addr.is_multicast() || c.ip.addr.is_broadcast() ||
       c.ip.prefix_len == 0 || c.ip.prefix_len > 30 ||
       c.ip.addr == c.ip.subnet_broadcast() || (c.ip.addr.value & ~c.ip.netmask()) == 0)

@@ -42,6 +42,10 @@ namespace percore::config {
   X(tcp_rmem, "PERCORE_TCP_RMEM", "262144", "default TCP receive buffer in bytes (SO_RCVBUF)") \
   X(tcp_wmem, "PERCORE_TCP_WMEM", "262144", "default TCP send buffer in bytes (SO_SNDBUF)")    \
   X(tcp_time_wait_ms, "PERCORE_TCP_TIME_WAIT_MS", "60000", "TIME-WAIT duration (2*MSL) in ms") \
+  X(spin_us, "PERCORE_SPIN_US", "100",                                                           \
+    "microseconds a blocking call or epoll_wait/poll/select polls before parking in the kernel") \
+  X(park_us, "PERCORE_PARK_US", "1000",                                                          \
+    "longest a parked thread sleeps before it polls the device again (timers run sooner)")     \
   X(strict, "PERCORE_STRICT", "0", "1: a configuration error aborts the program at start")
 
 struct Config {
@@ -61,6 +65,8 @@ struct Config {
   unsigned tcp_rmem = 262144;
   unsigned tcp_wmem = 262144;
   unsigned tcp_time_wait_ms = 60000;
+  unsigned spin_us = 100;
+  unsigned park_us = 1000;
   bool strict = false;
 };
 

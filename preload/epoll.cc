@@ -1,0 +1,342 @@
+#include "preload/epoll.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include "preload/libc.h"
+#include "preload/runtime.h"
+
+namespace percore::preload {
+namespace {
+
+int fail(int e) {
+  errno = e;
+  return -1;
+}
+
+// Linux reports these whether or not they were asked for.
+constexpr std::uint32_t kAlways = EPOLLERR | EPOLLHUP;
+
+// Applies a signal mask for the duration of a wait (epoll_pwait, ppoll,
+// pselect); not atomic with the wait as the kernel's is, but a signal
+// unblocked here still interrupts the wait through the runtime's counter.
+class ScopedSigmask {
+ public:
+  explicit ScopedSigmask(const sigset_t* mask) : active_(mask != nullptr) {
+    if (active_) pthread_sigmask(SIG_SETMASK, mask, &saved_);
+  }
+  ~ScopedSigmask() {
+    if (active_) pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
+  }
+
+ private:
+  bool active_;
+  sigset_t saved_{};
+};
+
+}  // namespace
+
+void File::add_watch(Watch* w) {
+  std::lock_guard lock(watch_mu_);
+  watches_.push_back(w);
+}
+
+void File::remove_watch(Watch* w) {
+  std::lock_guard lock(watch_mu_);
+  std::erase(watches_, w);
+}
+
+void File::notify_watchers() {
+  std::lock_guard lock(watch_mu_);
+  for (Watch* w : watches_) w->set->queue(w);
+}
+
+void File::detach_watches() {
+  std::vector<Watch*> watches;
+  {
+    std::lock_guard lock(watch_mu_);
+    watches.swap(watches_);
+  }
+  for (Watch* w : watches) w->set->forget(w);
+}
+
+EpollSet::~EpollSet() {
+  detach_watches();
+  std::vector<std::unique_ptr<Watch>> watches;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [fd, w] : watches_) watches.push_back(std::move(w));
+    watches_.clear();
+    ready_.clear();
+  }
+  for (auto& w : watches)
+    if (auto f = w->file.lock()) f->remove_watch(w.get());
+}
+
+void EpollSet::queue(Watch* w) {
+  {
+    std::lock_guard lock(mu_);
+    if (w->queued || w->disarmed) return;
+    w->queued = true;
+    ready_.push_back(w);
+  }
+  // An epoll set inside another: its readiness changed too.
+  notify_watchers();
+}
+
+void EpollSet::forget(Watch* w) {
+  std::lock_guard lock(mu_);
+  std::erase(ready_, w);
+  for (auto it = watches_.begin(); it != watches_.end(); ++it) {
+    if (it->second.get() == w) {
+      watches_.erase(it);
+      return;
+    }
+  }
+}
+
+int EpollSet::ctl(int op, int fd, epoll_event* event) {
+  auto file = FdTable::get().find(fd);
+  if (!file) return libc().epoll_ctl(kernel_fd_, op, fd, event);
+  if (file.get() == this) return fail(EINVAL);
+  if (op != EPOLL_CTL_DEL && event == nullptr) return fail(EFAULT);
+  std::unique_lock lock(mu_);
+  auto it = watches_.find(fd);
+  switch (op) {
+    case EPOLL_CTL_ADD: {
+      if (it != watches_.end()) return fail(EEXIST);
+      auto w = std::make_unique<Watch>();
+      w->set = this;
+      w->file = file;
+      w->raw = file.get();
+      w->fd = fd;
+      w->interest = event->events;
+      w->data = event->data;
+      Watch* raw = w.get();
+      watches_.emplace(fd, std::move(w));
+      lock.unlock();
+      file->add_watch(raw);
+      queue(raw);  // evaluated at the next wait
+      return 0;
+    }
+    case EPOLL_CTL_MOD: {
+      if (it == watches_.end()) return fail(ENOENT);
+      // Linux: EPOLLEXCLUSIVE cannot be modified in or out.
+      if ((event->events | it->second->interest) & EPOLLEXCLUSIVE) return fail(EINVAL);
+      Watch* w = it->second.get();
+      w->interest = event->events;
+      w->data = event->data;
+      w->disarmed = false;
+      lock.unlock();
+      queue(w);
+      return 0;
+    }
+    case EPOLL_CTL_DEL: {
+      if (it == watches_.end()) return fail(ENOENT);
+      std::unique_ptr<Watch> w = std::move(it->second);
+      watches_.erase(it);
+      std::erase(ready_, w.get());
+      lock.unlock();
+      file->remove_watch(w.get());
+      return 0;
+    }
+  }
+  return fail(EINVAL);
+}
+
+int EpollSet::harvest(epoll_event* events, int max, bool consume) {
+  // Take the candidates out, evaluate them without the set's lock (the
+  // files take their shard's lock), then put back the level-triggered ones
+  // that are still ready, behind the others: maxevents smaller than the
+  // ready count rotates fairly, as Linux's ready list does.
+  std::vector<std::pair<Watch*, std::shared_ptr<File>>> candidates;
+  {
+    std::lock_guard lock(mu_);
+    candidates.reserve(ready_.size());
+    for (Watch* w : ready_) {
+      w->queued = false;
+      if (auto f = w->file.lock()) candidates.emplace_back(w, std::move(f));
+    }
+    ready_.clear();
+  }
+  int n = 0;
+  std::vector<Watch*> keep;
+  for (auto& [w, file] : candidates) {
+    if (n >= max) {
+      keep.push_back(w);
+      continue;
+    }
+    const std::uint32_t bits = file->poll_events(w->fd) & ((w->interest & ~EPOLLET & ~EPOLLONESHOT & ~EPOLLEXCLUSIVE & ~EPOLLWAKEUP) | kAlways);
+    if (bits == 0) continue;
+    if (!consume) {
+      keep.push_back(w);
+      ++n;
+      continue;
+    }
+    events[n].events = bits;
+    events[n].data = w->data;
+    ++n;
+    if (w->interest & EPOLLONESHOT) {
+      w->disarmed = true;
+    } else if (!(w->interest & EPOLLET)) {
+      keep.push_back(w);
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    // Watches that a concurrent ctl(DEL) removed are gone from watches_.
+    for (Watch* w : keep) {
+      if (w->queued || w->disarmed || !watches_.contains(w->fd) || watches_.at(w->fd).get() != w)
+        continue;
+      w->queued = true;
+      ready_.push_back(w);
+    }
+  }
+  return n;
+}
+
+std::uint32_t EpollSet::poll_events(int) {
+  // Readable when a percore member is ready or the kernel set has events.
+  epoll_event probe;
+  if (harvest(&probe, 1, false) > 0) return POLLIN | POLLRDNORM;
+  pollfd p{kernel_fd_, POLLIN, 0};
+  if (libc().poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) return POLLIN | POLLRDNORM;
+  return 0;
+}
+
+int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline,
+                   const sigset_t* mask) {
+  if (max <= 0 || max > static_cast<int>(INT_MAX / sizeof(epoll_event))) return fail(EINVAL);
+  if (events == nullptr) return fail(EFAULT);
+  bool percore_members;
+  {
+    std::lock_guard lock(mu_);
+    percore_members = !watches_.empty();
+  }
+  Runtime& rt = Runtime::get();
+  if (!percore_members && !rt.started()) {
+    // Nothing of percore's to watch and no stack to poll: the kernel's wait.
+    int timeout_ms = -1;
+    if (deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now());
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+    }
+    return libc().epoll_pwait(kernel_fd_, events, max, timeout_ms, mask);
+  }
+  ScopedSigmask scoped(mask);
+  int n = 0;
+  auto collect = [&] {
+    n = harvest(events, max, true);
+    if (n < max) {
+      const int k = libc().epoll_wait(kernel_fd_, events + n, max - n, 0);
+      if (k > 0) n += k;
+    }
+    return n > 0;
+  };
+  pollfd kernel{kernel_fd_, POLLIN, 0};
+  const WaitResult w = rt.wait(collect, deadline, {&kernel, 1}, false);
+  if (n > 0) return n;
+  if (w == WaitResult::Interrupted) return fail(EINTR);
+  if (w == WaitResult::Ready) {
+    collect();
+    return n;
+  }
+  return 0;
+}
+
+int poll_fds(pollfd* fds, nfds_t n, std::optional<Instant> deadline, const sigset_t* mask) {
+  std::vector<std::shared_ptr<File>> files(n);
+  std::vector<pollfd> kernel;
+  std::vector<std::size_t> kernel_index;
+  bool any_percore = false;
+  for (nfds_t i = 0; i < n; ++i) {
+    files[i] = fds[i].fd >= 0 ? FdTable::get().find(fds[i].fd) : nullptr;
+    if (files[i]) {
+      any_percore = true;
+    } else {
+      kernel.push_back(fds[i]);
+      kernel_index.push_back(i);
+    }
+  }
+  Runtime& rt = Runtime::get();
+  if (!any_percore && !rt.started()) {
+    timespec ts{}, *tsp = nullptr;
+    if (deadline) {
+      const auto left = std::max(Duration::zero(), *deadline - now());
+      ts.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(left).count();
+      ts.tv_nsec = (left - std::chrono::seconds(ts.tv_sec)).count();
+      tsp = &ts;
+    }
+    return libc().ppoll(fds, n, tsp, mask);
+  }
+  ScopedSigmask scoped(mask);
+  int ready = 0;
+  auto evaluate = [&] {
+    ready = 0;
+    for (nfds_t i = 0; i < n; ++i) {
+      if (!files[i]) continue;
+      const std::uint32_t want = static_cast<std::uint16_t>(fds[i].events) | POLLERR | POLLHUP;
+      fds[i].revents = static_cast<short>(files[i]->poll_events(fds[i].fd) & want);
+      if (fds[i].revents != 0) ++ready;
+    }
+    return ready > 0;
+  };
+  const WaitResult w = rt.wait(evaluate, deadline, kernel, false);
+  evaluate();
+  if (!kernel.empty()) {
+    if (w != WaitResult::Ready || ready > 0) {
+      for (auto& p : kernel) p.revents = 0;
+      libc().poll(kernel.data(), kernel.size(), 0);
+    }
+    for (std::size_t k = 0; k < kernel.size(); ++k) {
+      fds[kernel_index[k]].revents = kernel[k].revents;
+      if (kernel[k].revents != 0) ++ready;
+    }
+  }
+  if (ready == 0 && w == WaitResult::Interrupted) return fail(EINTR);
+  return ready;
+}
+
+int select_fds(int nfds, fd_set* r, fd_set* w, fd_set* e, std::optional<Instant> deadline,
+               const sigset_t* mask) {
+  if (nfds < 0) return fail(EINVAL);
+  nfds = std::min(nfds, FD_SETSIZE);
+  std::vector<pollfd> fds;
+  for (int fd = 0; fd < nfds; ++fd) {
+    short events = 0;
+    if (r != nullptr && FD_ISSET(fd, r)) events |= POLLIN;
+    if (w != nullptr && FD_ISSET(fd, w)) events |= POLLOUT;
+    if (e != nullptr && FD_ISSET(fd, e)) events |= POLLPRI;
+    if (events != 0) fds.push_back({fd, events, 0});
+  }
+  const int rc = poll_fds(fds.data(), fds.size(), deadline, mask);
+  if (rc < 0) return rc;
+  for (const pollfd& p : fds)
+    if (p.revents & POLLNVAL) return fail(EBADF);
+  if (r != nullptr) FD_ZERO(r);
+  if (w != nullptr) FD_ZERO(w);
+  if (e != nullptr) FD_ZERO(e);
+  int count = 0;
+  // select(2)'s mapping of poll bits (Linux fs/select.c POLLIN_SET etc.).
+  for (const pollfd& p : fds) {
+    if (r != nullptr && (p.events & POLLIN) && (p.revents & (POLLIN | POLLRDNORM | POLLHUP | POLLERR))) {
+      FD_SET(p.fd, r);
+      ++count;
+    }
+    if (w != nullptr && (p.events & POLLOUT) && (p.revents & (POLLOUT | POLLWRNORM | POLLERR))) {
+      FD_SET(p.fd, w);
+      ++count;
+    }
+    if (e != nullptr && (p.events & POLLPRI) && (p.revents & POLLPRI)) {
+      FD_SET(p.fd, e);
+      ++count;
+    }
+  }
+  return count;
+}
+
+}  // namespace percore::preload

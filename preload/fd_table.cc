@@ -1,0 +1,47 @@
+#include "preload/fd_table.h"
+
+namespace percore::preload {
+
+FdTable& FdTable::get() {
+  // Never destroyed: the program may close sockets from atexit handlers.
+  static FdTable* table = new FdTable();
+  return *table;
+}
+
+FdTable::Chunk* FdTable::chunk(int fd, bool create) {
+  if (fd < 0 || fd >= kMaxFds) return nullptr;
+  auto& slot = chunks_[fd >> kChunkBits];
+  Chunk* c = slot.load(std::memory_order_acquire);
+  if (c != nullptr || !create) return c;
+  auto* fresh = new Chunk();
+  if (slot.compare_exchange_strong(c, fresh, std::memory_order_acq_rel)) return fresh;
+  delete fresh;  // another thread made it first
+  return c;
+}
+
+std::shared_ptr<File> FdTable::find(int fd) const {
+  Chunk* c = const_cast<FdTable*>(this)->chunk(fd, false);
+  if (c == nullptr) return nullptr;
+  const int i = fd & (kChunkSize - 1);
+  if (!c->used[i].load(std::memory_order_acquire)) return nullptr;
+  return c->files[i].load(std::memory_order_acquire);
+}
+
+void FdTable::set(int fd, std::shared_ptr<File> file) {
+  Chunk* c = chunk(fd, true);
+  if (c == nullptr) return;
+  const int i = fd & (kChunkSize - 1);
+  c->files[i].store(std::move(file), std::memory_order_release);
+  c->used[i].store(true, std::memory_order_release);
+}
+
+std::shared_ptr<File> FdTable::take(int fd) {
+  Chunk* c = chunk(fd, false);
+  if (c == nullptr) return nullptr;
+  const int i = fd & (kChunkSize - 1);
+  if (!c->used[i].load(std::memory_order_acquire)) return nullptr;
+  c->used[i].store(false, std::memory_order_release);
+  return c->files[i].exchange(nullptr, std::memory_order_acq_rel);
+}
+
+}  // namespace percore::preload

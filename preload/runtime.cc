@@ -1,0 +1,259 @@
+#include "preload/runtime.h"
+
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "preload/libc.h"
+#include "preload/socket.h"
+
+namespace percore::preload {
+
+Instant now() {
+  return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
+}
+
+ShardBox::ShardBox(core::Shard& s) : shard(s), sockets(s.tcp()) {
+  wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+ShardBox::~ShardBox() {
+  if (wake_fd >= 0) libc().close(wake_fd);
+}
+
+unsigned ShardBox::poll_locked(Instant now) {
+  const unsigned n = shard.poll(now);
+  dispatch_locked();
+  return n;
+}
+
+void ShardBox::after_call_locked(Instant now) {
+  shard.flush(now);
+  dispatch_locked();
+}
+
+void ShardBox::dispatch_locked() {
+  bool any = false;
+  for (api::SocketId id : sockets.take_ready()) {
+    auto it = owners.find(id.index);
+    if (it == owners.end()) continue;
+    it->second->on_ready(sockets.events(id));
+    any = true;
+  }
+  if (any) wake();
+}
+
+void ShardBox::wake() {
+  if (parked.load(std::memory_order_acquire) == 0) return;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = libc().write(wake_fd, &one, sizeof one);
+}
+
+Runtime& Runtime::get() {
+  // Never destroyed: threads and atexit handlers may still close sockets
+  // while the process exits.
+  static Runtime* runtime = new Runtime();
+  return *runtime;
+}
+
+const config::Config* Runtime::config() {
+  std::call_once(config_once_, [this] {
+    auto c = config::load_from_environment();
+    if (!c) {
+      std::fprintf(stderr, "percore: %s\n", c.error().c_str());
+      const char* strict = std::getenv("PERCORE_STRICT");
+      if (strict != nullptr && strict[0] == '1') std::abort();
+      return;
+    }
+    config_ = *c;
+  });
+  return config_ ? &*config_ : nullptr;
+}
+
+wire::Ipv4Cidr Runtime::address() {
+  const config::Config* c = config();
+  return c != nullptr ? c->ip : wire::Ipv4Cidr{};
+}
+
+bool Runtime::ensure_started() {
+  if (started()) return true;
+  std::lock_guard lock(start_mu_);
+  if (started()) return true;
+  if (start_failed_ || forked_away_) {
+    errno = start_errno_ != 0 ? start_errno_ : ENETDOWN;
+    return false;
+  }
+  const config::Config* c = config();
+  if (c == nullptr) {
+    start_failed_ = true;
+    start_errno_ = EINVAL;
+    errno = EINVAL;
+    return false;
+  }
+  auto engine = core::Engine::start(config::engine_config(*c), now());
+  if (!engine) {
+    std::fprintf(stderr, "percore: %s\n", config::describe(engine.error(), *c).c_str());
+    if (c->strict) std::abort();
+    start_failed_ = true;
+    start_errno_ = ENETDOWN;
+    errno = ENETDOWN;
+    return false;
+  }
+  engine_ = std::move(*engine);
+  for (std::size_t i = 0; i < engine_->shard_count(); ++i)
+    boxes_.push_back(std::make_unique<ShardBox>(engine_->shard(i)));
+  {
+    std::lock_guard box_lock(boxes_[0]->mu);
+    boxes_[0]->shard.announce(now());
+  }
+  started_.store(true, std::memory_order_release);
+  return true;
+}
+
+ShardBox& Runtime::home() {
+  thread_local int home = -1;
+  if (home < 0) home = static_cast<int>(next_home_.fetch_add(1) % boxes_.size());
+  return *boxes_[static_cast<std::size_t>(home)];
+}
+
+unsigned Runtime::poll_all(Instant t) {
+  unsigned received = 0;
+  bool learned = false;
+  for (auto& box : boxes_) {
+    std::unique_lock lock(box->mu, std::try_to_lock);
+    if (!lock.owns_lock()) continue;  // its owner is polling it right now
+    received += box->poll_locked(t);
+    learned = learned || !box->shard.net().take_learned().empty();
+  }
+  if (learned && boxes_.size() > 1) {
+    // Rare (ARP): take every lock in order and share the neighbour.
+    std::vector<std::unique_lock<std::mutex>> all;
+    for (auto& box : boxes_) all.emplace_back(box->mu);
+    engine_->share_neighbours(t);
+  }
+  return received;
+}
+
+WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant> deadline,
+                         std::span<pollfd> kernel_fds, bool restartable) {
+  const config::Config& c = *config();
+  const Instant start = now();
+  const Instant spin_until = start + std::chrono::microseconds(c.spin_us);
+  const std::uint64_t signals_at_start = signals_.load(std::memory_order_acquire);
+  const std::uint64_t no_restart_at_start = signals_no_restart_.load(std::memory_order_acquire);
+  auto interrupted = [&] {
+    if (restartable)
+      return signals_no_restart_.load(std::memory_order_acquire) != no_restart_at_start;
+    return signals_.load(std::memory_order_acquire) != signals_at_start;
+  };
+  std::vector<pollfd> park;
+  for (;;) {
+    if (ready()) return WaitResult::Ready;
+    const Instant t = now();
+    if (started()) poll_all(t);
+    if (ready()) return WaitResult::Ready;
+    if (interrupted()) return WaitResult::Interrupted;
+    if (!kernel_fds.empty()) {
+      for (auto& p : kernel_fds) p.revents = 0;
+      if (libc().poll(kernel_fds.data(), kernel_fds.size(), 0) > 0) return WaitResult::Ready;
+    }
+    if (deadline && t >= *deadline) return WaitResult::TimedOut;
+    if (t < spin_until) continue;
+
+    // Park: the kernel fds, every shard's wake fd, for at most one tick.
+    Instant until = t + std::chrono::microseconds(c.park_us);
+    if (deadline) until = std::min(until, *deadline);
+    park.assign(kernel_fds.begin(), kernel_fds.end());
+    for (auto& box : boxes_) {
+      park.push_back({box->wake_fd, POLLIN, 0});
+      box->parked.fetch_add(1, std::memory_order_acq_rel);
+      std::unique_lock lock(box->mu, std::try_to_lock);
+      if (lock.owns_lock()) until = std::min(until, box->shard.next_deadline());
+    }
+    const auto wait_us = std::chrono::duration_cast<std::chrono::microseconds>(until - now());
+    // poll(2) counts milliseconds; ppoll(2) gives the tick its resolution.
+    timespec ts{0, 0};
+    if (wait_us.count() > 0) {
+      ts.tv_sec = wait_us.count() / 1'000'000;
+      ts.tv_nsec = (wait_us.count() % 1'000'000) * 1000;
+    }
+    const int n = libc().ppoll(park.data(), park.size(), &ts, nullptr);
+    const int saved = errno;
+    for (auto& box : boxes_) box->parked.fetch_sub(1, std::memory_order_acq_rel);
+    if (n < 0 && saved == EINTR && interrupted()) return WaitResult::Interrupted;
+    if (n > 0) {
+      for (std::size_t i = kernel_fds.size(); i < park.size(); ++i) {
+        if (park[i].revents == 0) continue;
+        std::uint64_t value;
+        [[maybe_unused]] auto r = libc().read(park[i].fd, &value, sizeof value);
+      }
+      for (std::size_t i = 0; i < kernel_fds.size(); ++i) {
+        kernel_fds[i].revents = park[i].revents;
+        if (park[i].revents != 0) return WaitResult::Ready;
+      }
+    }
+  }
+}
+
+namespace {
+
+// The application's handlers, by signal: the kernel runs percore's
+// trampoline, which counts the signal and calls the application's handler.
+struct sigaction g_app_handlers[_NSIG];
+std::mutex g_handlers_mu;
+
+void trampoline(int signo, siginfo_t* info, void* context) {
+  const struct sigaction& app = g_app_handlers[signo];
+  Runtime::get().on_signal(signo);
+  if ((app.sa_flags & SA_SIGINFO) != 0)
+    app.sa_sigaction(signo, info, context);
+  else if (app.sa_handler != SIG_IGN && app.sa_handler != SIG_DFL)
+    app.sa_handler(signo);
+}
+
+bool is_function(const struct sigaction& act) {
+  if ((act.sa_flags & SA_SIGINFO) != 0) return act.sa_sigaction != nullptr;
+  return act.sa_handler != SIG_DFL && act.sa_handler != SIG_IGN;
+}
+
+}  // namespace
+
+void Runtime::on_signal(int signo) {
+  signals_.fetch_add(1, std::memory_order_acq_rel);
+  if ((g_app_handlers[signo].sa_flags & SA_RESTART) == 0)
+    signals_no_restart_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void Runtime::install_handler(int signo, const struct sigaction* act, struct sigaction* old,
+                              int& rc) {
+  if (signo <= 0 || signo >= _NSIG) {
+    rc = libc().sigaction(signo, act, old);
+    return;
+  }
+  std::lock_guard lock(g_handlers_mu);
+  const struct sigaction before = g_app_handlers[signo];
+  struct sigaction previous {};
+  if (act != nullptr && is_function(*act)) {
+    struct sigaction ours = *act;
+    ours.sa_flags |= SA_SIGINFO;
+    ours.sa_sigaction = trampoline;
+    g_app_handlers[signo] = *act;
+    rc = libc().sigaction(signo, &ours, &previous);
+    if (rc != 0) g_app_handlers[signo] = before;
+  } else {
+    rc = libc().sigaction(signo, act, &previous);
+    if (rc == 0 && act != nullptr) g_app_handlers[signo] = *act;
+  }
+  // The application sees its own handler, never the trampoline.
+  if (rc == 0 && old != nullptr) *old = previous.sa_sigaction == trampoline ? before : previous;
+}
+
+void Runtime::after_fork_child() { forked_away_ = started(); }
+
+}  // namespace percore::preload

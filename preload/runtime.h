@@ -1,0 +1,120 @@
+// The process-wide side of libpercore.so: the configuration, the stack
+// (started lazily, at the first socket percore serves), one ShardBox per
+// shard, each thread's home shard, and waiting: spin on the shards for
+// PERCORE_SPIN_US, then park in the kernel with a bounded tick, and return
+// early on a signal so blocking calls give EINTR as Linux does.
+#pragma once
+
+#include <poll.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "preload/config.h"
+#include "stack/api/sockets.h"
+#include "stack/core/engine.h"
+
+namespace percore::preload {
+
+class Socket;
+
+Instant now();
+
+// One shard with what the interposer keeps beside it. An application's
+// threads may share a shard, so every use holds `mu`; a thread mostly uses
+// its home shard, so the lock is uncontended in the common case.
+struct ShardBox {
+  explicit ShardBox(core::Shard& s);
+  ~ShardBox();
+
+  // Receives, runs timers, transmits, and tells sockets whose readiness
+  // changed. Caller holds mu.
+  unsigned poll_locked(Instant now);
+  // After an application call: sends what it produced and tells waiters.
+  void after_call_locked(Instant now);
+  // Wakes threads parked on this shard (eventfd), if any.
+  void wake();
+
+  std::mutex mu;
+  core::Shard& shard;
+  api::Sockets sockets;
+  int wake_fd = -1;
+  std::atomic<int> parked{0};
+  // SocketId.index -> the interposer's socket, for readiness. A socket
+  // removes itself (under mu) before it goes away.
+  absl::flat_hash_map<std::uint32_t, Socket*> owners;
+
+ private:
+  void dispatch_locked();
+};
+
+enum class WaitResult { Ready, TimedOut, Interrupted };
+
+class Runtime {
+ public:
+  static Runtime& get();
+
+  // The configuration, or nullptr with the reason printed once.
+  const config::Config* config();
+  // Starts the stack on first use; false (reason printed once, errno set)
+  // when it cannot run. Never throws, never panics.
+  bool ensure_started();
+  bool started() const { return started_.load(std::memory_order_acquire); }
+
+  std::size_t shard_count() const { return boxes_.size(); }
+  ShardBox& box(std::size_t i) { return *boxes_[i]; }
+  // This thread's shard (threads are given shards round-robin on first use).
+  ShardBox& home();
+  // The stack's address (PERCORE_IP), valid once started or configured.
+  wire::Ipv4Cidr address();
+
+  // Polls every shard this thread can get without waiting for a lock.
+  // Returns frames received.
+  unsigned poll_all(Instant now);
+
+  // Waits until `ready()` is true: polls for PERCORE_SPIN_US, then parks on
+  // the shards' wake fds and `kernel_fds` (poll(2) entries; their revents
+  // are filled when they fire) in ticks of at most PERCORE_PARK_US.
+  // Interrupted when a signal handler ran, unless `restartable` and every
+  // handler that ran was installed with SA_RESTART.
+  WaitResult wait(absl::FunctionRef<bool()> ready, std::optional<Instant> deadline,
+                  std::span<pollfd> kernel_fds = {}, bool restartable = false);
+
+  // Signal handlers run through percore's trampoline (sigaction shim) so a
+  // spinning wait notices them.
+  void install_handler(int signo, const struct sigaction* act, struct sigaction* old, int& rc);
+  void on_signal(int signo);
+
+  // In a child after fork(): the parent's stack cannot be used here.
+  void after_fork_child();
+  bool forked_away() const { return forked_away_; }
+
+ private:
+  Runtime() = default;
+
+  std::once_flag config_once_;
+  std::optional<config::Config> config_;
+  std::mutex start_mu_;
+  std::atomic<bool> started_{false};
+  bool start_failed_ = false;
+  int start_errno_ = 0;
+  std::unique_ptr<core::Engine> engine_;
+  std::vector<std::unique_ptr<ShardBox>> boxes_;
+  std::atomic<unsigned> next_home_{0};
+  bool forked_away_ = false;
+
+ public:
+  std::atomic<std::uint64_t> signals_{0};            // every handler run
+  std::atomic<std::uint64_t> signals_no_restart_{0};  // handlers without SA_RESTART
+};
+
+}  // namespace percore::preload

@@ -1,0 +1,499 @@
+// The exported symbols: thin shims over the interposer. Each looks the fd
+// up (one relaxed load for the kernel's fds, which is most of them) and
+// either calls percore or the original libc function.
+// The exported names are the ABI's: sendfile and fcntl with the 32-bit
+// off_t, sendfile64 and fcntl64 beside them. meson builds with
+// _FILE_OFFSET_BITS=64, which would rename the former to the latter.
+#undef _FILE_OFFSET_BITS
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdint>
+#include <vector>
+
+#include "preload/epoll.h"
+#include "preload/libc.h"
+#include "preload/runtime.h"
+#include "preload/socket.h"
+
+#define PERCORE_EXPORT extern "C" __attribute__((visibility("default")))
+
+extern "C" [[noreturn]] void __chk_fail(void);
+
+namespace {
+
+using namespace percore;
+using namespace percore::preload;
+
+std::shared_ptr<Socket> socket_of(int fd) { return find_as<Socket>(fd, File::Kind::Socket); }
+std::shared_ptr<EpollSet> epoll_of(int fd) { return find_as<EpollSet>(fd, File::Kind::Epoll); }
+
+std::optional<Instant> deadline_ms(int timeout_ms) {
+  if (timeout_ms < 0) return std::nullopt;
+  return now() + std::chrono::milliseconds(timeout_ms);
+}
+
+std::optional<Instant> deadline_ts(const timespec* ts) {
+  if (ts == nullptr) return std::nullopt;
+  return now() + std::chrono::seconds(ts->tv_sec) + std::chrono::nanoseconds(ts->tv_nsec);
+}
+
+int fail(int e) {
+  errno = e;
+  return -1;
+}
+
+ssize_t recv_one(Socket& s, int fd, void* buf, size_t len, int flags, sockaddr* from,
+                 socklen_t* from_len) {
+  iovec v{buf, len};
+  return s.recv(fd, {&v, 1}, flags, from, from_len);
+}
+
+ssize_t send_one(Socket& s, int fd, const void* buf, size_t len, int flags) {
+  iovec v{const_cast<void*>(buf), len};
+  return s.send(fd, {&v, 1}, flags);
+}
+
+bool iov_ok(const iovec* iov, int count) {
+  return count >= 0 && count <= IOV_MAX && (count == 0 || iov != nullptr);
+}
+
+int dup_into(int from, int to_rc) {
+  if (to_rc < 0) return to_rc;
+  if (auto f = FdTable::get().find(from)) FdTable::get().set(to_rc, std::move(f));
+  return to_rc;
+}
+
+int fcntl_impl(int fd, int cmd, std::uintptr_t arg, bool is64) {
+  auto call = [&] {
+    return is64 ? libc().fcntl64(fd, cmd, arg) : libc().fcntl(fd, cmd, arg);
+  };
+  auto file = FdTable::get().find(fd);
+  if (!file) return call();
+  switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+      return dup_into(fd, call());
+    case F_GETFL:
+      if (file->kind() == File::Kind::Socket) return static_cast<Socket&>(*file).get_status_flags(fd);
+      break;
+    case F_SETFL:
+      if (file->kind() == File::Kind::Socket)
+        return static_cast<Socket&>(*file).set_status_flags(fd, static_cast<int>(arg));
+      break;
+  }
+  return call();
+}
+
+}  // namespace
+
+PERCORE_EXPORT int socket(int domain, int type, int protocol) {
+  const int fd = libc().socket(domain, type, protocol);
+  if (fd < 0 || !is_candidate(domain, type, protocol)) return fd;
+  if (Runtime::get().config() == nullptr) {
+    // A bad PERCORE_* value: printed once; the program's TCP sockets fail.
+    libc().close(fd);
+    return fail(EINVAL);
+  }
+  FdTable::get().set(fd, std::make_shared<Socket>((type & SOCK_NONBLOCK) != 0));
+  return fd;
+}
+
+PERCORE_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
+  if (auto s = socket_of(fd)) return s->bind(fd, addr, len);
+  return libc().bind(fd, addr, len);
+}
+
+PERCORE_EXPORT int listen(int fd, int backlog) {
+  if (auto s = socket_of(fd)) return s->listen(fd, backlog);
+  return libc().listen(fd, backlog);
+}
+
+PERCORE_EXPORT int accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
+  if (auto s = socket_of(fd)) return s->accept(fd, addr, len, flags);
+  return libc().accept4(fd, addr, len, flags);
+}
+
+PERCORE_EXPORT int accept(int fd, sockaddr* addr, socklen_t* len) {
+  if (auto s = socket_of(fd)) return s->accept(fd, addr, len, 0);
+  return libc().accept(fd, addr, len);
+}
+
+PERCORE_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
+  if (auto s = socket_of(fd)) return s->connect(fd, addr, len);
+  return libc().connect(fd, addr, len);
+}
+
+PERCORE_EXPORT int shutdown(int fd, int how) {
+  if (auto s = socket_of(fd)) return s->shutdown(fd, how);
+  return libc().shutdown(fd, how);
+}
+
+PERCORE_EXPORT int close(int fd) {
+  // The entry goes first, so the number can be reused by another thread's
+  // open() the moment the kernel frees it; the object (and with it the
+  // stack's socket) goes when the last fd sharing it is closed.
+  auto file = FdTable::get().take(fd);
+  const int rc = libc().close(fd);
+  file.reset();
+  return rc;
+}
+
+PERCORE_EXPORT ssize_t read(int fd, void* buf, size_t len) {
+  if (auto s = socket_of(fd)) return recv_one(*s, fd, buf, len, 0, nullptr, nullptr);
+  return libc().read(fd, buf, len);
+}
+
+PERCORE_EXPORT ssize_t __read_chk(int fd, void* buf, size_t len, size_t buflen) {
+  if (len > buflen) __chk_fail();
+  return read(fd, buf, len);
+}
+
+PERCORE_EXPORT ssize_t readv(int fd, const iovec* iov, int count) {
+  if (auto s = socket_of(fd)) {
+    if (!iov_ok(iov, count)) return fail(EINVAL);
+    return s->recv(fd, {iov, static_cast<size_t>(count)}, 0, nullptr, nullptr);
+  }
+  return libc().readv(fd, iov, count);
+}
+
+PERCORE_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
+  if (auto s = socket_of(fd)) return send_one(*s, fd, buf, len, 0);
+  return libc().write(fd, buf, len);
+}
+
+PERCORE_EXPORT ssize_t writev(int fd, const iovec* iov, int count) {
+  if (auto s = socket_of(fd)) {
+    if (!iov_ok(iov, count)) return fail(EINVAL);
+    return s->send(fd, {iov, static_cast<size_t>(count)}, 0);
+  }
+  return libc().writev(fd, iov, count);
+}
+
+PERCORE_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
+  if (auto s = socket_of(fd)) return recv_one(*s, fd, buf, len, flags, nullptr, nullptr);
+  return libc().recv(fd, buf, len, flags);
+}
+
+PERCORE_EXPORT ssize_t __recv_chk(int fd, void* buf, size_t len, size_t buflen, int flags) {
+  if (len > buflen) __chk_fail();
+  return recv(fd, buf, len, flags);
+}
+
+PERCORE_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* from,
+                                socklen_t* from_len) {
+  if (auto s = socket_of(fd)) return recv_one(*s, fd, buf, len, flags, from, from_len);
+  return libc().recvfrom(fd, buf, len, flags, from, from_len);
+}
+
+PERCORE_EXPORT ssize_t __recvfrom_chk(int fd, void* buf, size_t len, size_t buflen, int flags,
+                                      sockaddr* from, socklen_t* from_len) {
+  if (len > buflen) __chk_fail();
+  return recvfrom(fd, buf, len, flags, from, from_len);
+}
+
+PERCORE_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
+  if (auto s = socket_of(fd)) {
+    if (msg == nullptr) return fail(EFAULT);
+    if (!iov_ok(msg->msg_iov, static_cast<int>(msg->msg_iovlen))) return fail(EMSGSIZE);
+    socklen_t namelen = msg->msg_namelen;
+    const ssize_t n = s->recv(fd, {msg->msg_iov, msg->msg_iovlen}, flags,
+                              static_cast<sockaddr*>(msg->msg_name), &namelen);
+    if (n >= 0) {
+      msg->msg_namelen = namelen;
+      msg->msg_controllen = 0;
+      msg->msg_flags = 0;
+    }
+    return n;
+  }
+  return libc().recvmsg(fd, msg, flags);
+}
+
+PERCORE_EXPORT int recvmmsg(int fd, mmsghdr* msgs, unsigned count, int flags, timespec* timeout) {
+  if (auto s = socket_of(fd)) {
+    if (msgs == nullptr) return fail(EFAULT);
+    unsigned done = 0;
+    for (; done < count; ++done) {
+      const ssize_t n = recvmsg(fd, &msgs[done].msg_hdr, done == 0 ? flags : flags | MSG_DONTWAIT);
+      if (n < 0) break;
+      msgs[done].msg_len = static_cast<unsigned>(n);
+      if (flags & MSG_WAITFORONE) flags |= MSG_DONTWAIT;
+      if (n == 0) {
+        ++done;
+        break;
+      }
+    }
+    if (done == 0) return -1;
+    return static_cast<int>(done);
+  }
+  return libc().recvmmsg(fd, msgs, count, flags, timeout);
+}
+
+PERCORE_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
+  if (auto s = socket_of(fd)) return send_one(*s, fd, buf, len, flags);
+  return libc().send(fd, buf, len, flags);
+}
+
+PERCORE_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* to,
+                              socklen_t to_len) {
+  // A connected TCP socket ignores the address, as Linux does.
+  if (auto s = socket_of(fd); s && s->mode() == Socket::Mode::Percore)
+    return send_one(*s, fd, buf, len, flags);
+  return libc().sendto(fd, buf, len, flags, to, to_len);
+}
+
+PERCORE_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
+  if (auto s = socket_of(fd); s && s->mode() == Socket::Mode::Percore) {
+    if (msg == nullptr) return fail(EFAULT);
+    if (!iov_ok(msg->msg_iov, static_cast<int>(msg->msg_iovlen))) return fail(EMSGSIZE);
+    return s->send(fd, {msg->msg_iov, msg->msg_iovlen}, flags);
+  }
+  return libc().sendmsg(fd, msg, flags);
+}
+
+PERCORE_EXPORT int sendmmsg(int fd, mmsghdr* msgs, unsigned count, int flags) {
+  if (auto s = socket_of(fd); s && s->mode() == Socket::Mode::Percore) {
+    if (msgs == nullptr) return fail(EFAULT);
+    unsigned done = 0;
+    for (; done < count; ++done) {
+      const ssize_t n = sendmsg(fd, &msgs[done].msg_hdr, flags);
+      if (n < 0) break;
+      msgs[done].msg_len = static_cast<unsigned>(n);
+    }
+    return done == 0 && count > 0 ? -1 : static_cast<int>(done);
+  }
+  return libc().sendmmsg(fd, msgs, count, flags);
+}
+
+namespace {
+
+// sendfile(2) to a percore socket: read the file, send through the stack.
+ssize_t sendfile_to_socket(Socket& s, int out_fd, int in_fd, off64_t* offset, size_t count) {
+  std::vector<std::uint8_t> chunk(std::min<size_t>(count, 256 * 1024));
+  size_t total = 0;
+  off64_t pos = offset != nullptr ? *offset : 0;
+  while (total < count) {
+    const size_t want = std::min(chunk.size(), count - total);
+    const ssize_t n = offset != nullptr ? pread64(in_fd, chunk.data(), want, pos)
+                                        : libc().read(in_fd, chunk.data(), want);
+    if (n < 0) {
+      if (total > 0) break;
+      return -1;
+    }
+    if (n == 0) break;
+    const ssize_t sent = send_one(s, out_fd, chunk.data(), static_cast<size_t>(n), 0);
+    if (sent < 0) {
+      if (total > 0) break;
+      return -1;
+    }
+    total += static_cast<size_t>(sent);
+    pos += sent;
+    if (sent < n) {
+      // The socket took less (non-blocking): leave the file where it stopped.
+      if (offset == nullptr) lseek64(in_fd, sent - n, SEEK_CUR);
+      break;
+    }
+  }
+  if (offset != nullptr) *offset = pos;
+  return static_cast<ssize_t>(total);
+}
+
+}  // namespace
+
+PERCORE_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {
+  if (auto s = socket_of(out_fd); s && s->mode() == Socket::Mode::Percore) {
+    off64_t pos = offset != nullptr ? *offset : 0;
+    const ssize_t n = sendfile_to_socket(*s, out_fd, in_fd, offset != nullptr ? &pos : nullptr, count);
+    if (offset != nullptr) *offset = static_cast<off_t>(pos);
+    return n;
+  }
+  return libc().sendfile(out_fd, in_fd, offset, count);
+}
+
+PERCORE_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t* offset, size_t count) {
+  if (auto s = socket_of(out_fd); s && s->mode() == Socket::Mode::Percore)
+    return sendfile_to_socket(*s, out_fd, in_fd, offset, count);
+  return libc().sendfile64(out_fd, in_fd, offset, count);
+}
+
+PERCORE_EXPORT int getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
+  if (auto s = socket_of(fd)) return s->getsockopt(fd, level, name, value, len);
+  return libc().getsockopt(fd, level, name, value, len);
+}
+
+PERCORE_EXPORT int setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
+  if (auto s = socket_of(fd)) return s->setsockopt(fd, level, name, value, len);
+  return libc().setsockopt(fd, level, name, value, len);
+}
+
+PERCORE_EXPORT int getsockname(int fd, sockaddr* addr, socklen_t* len) {
+  if (auto s = socket_of(fd)) return s->getsockname(fd, addr, len);
+  return libc().getsockname(fd, addr, len);
+}
+
+PERCORE_EXPORT int getpeername(int fd, sockaddr* addr, socklen_t* len) {
+  if (auto s = socket_of(fd)) return s->getpeername(fd, addr, len);
+  return libc().getpeername(fd, addr, len);
+}
+
+PERCORE_EXPORT int fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  const auto arg = va_arg(ap, std::uintptr_t);
+  va_end(ap);
+  return fcntl_impl(fd, cmd, arg, false);
+}
+
+PERCORE_EXPORT int fcntl64(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  const auto arg = va_arg(ap, std::uintptr_t);
+  va_end(ap);
+  return fcntl_impl(fd, cmd, arg, true);
+}
+
+PERCORE_EXPORT int ioctl(int fd, unsigned long request, ...) {
+  va_list ap;
+  va_start(ap, request);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  if (auto s = socket_of(fd)) return s->ioctl(fd, request, arg);
+  return libc().ioctl(fd, request, arg);
+}
+
+PERCORE_EXPORT int dup(int fd) { return dup_into(fd, libc().dup(fd)); }
+
+PERCORE_EXPORT int dup3(int from, int to, int flags) {
+  if (from == to) return libc().dup3(from, to, flags);  // EINVAL, as Linux
+  auto file = FdTable::get().find(from);
+  auto replaced = FdTable::get().take(to);
+  const int rc = libc().dup3(from, to, flags);
+  if (rc < 0) {
+    if (replaced) FdTable::get().set(to, std::move(replaced));
+    return rc;
+  }
+  if (file) FdTable::get().set(to, std::move(file));
+  return rc;
+}
+
+PERCORE_EXPORT int dup2(int from, int to) {
+  if (from == to) return libc().dup2(from, to);
+  auto file = FdTable::get().find(from);
+  auto replaced = FdTable::get().take(to);
+  const int rc = libc().dup2(from, to);
+  if (rc < 0) {
+    if (replaced) FdTable::get().set(to, std::move(replaced));
+    return rc;
+  }
+  if (file) FdTable::get().set(to, std::move(file));
+  return rc;
+}
+
+PERCORE_EXPORT int epoll_create1(int flags) {
+  const int fd = libc().epoll_create1(flags);
+  if (fd >= 0) FdTable::get().set(fd, std::make_shared<EpollSet>(fd));
+  return fd;
+}
+
+PERCORE_EXPORT int epoll_create(int size) {
+  const int fd = libc().epoll_create(size);
+  if (fd >= 0) FdTable::get().set(fd, std::make_shared<EpollSet>(fd));
+  return fd;
+}
+
+PERCORE_EXPORT int epoll_ctl(int epfd, int op, int fd, epoll_event* event) {
+  if (auto set = epoll_of(epfd)) return set->ctl(op, fd, event);
+  return libc().epoll_ctl(epfd, op, fd, event);
+}
+
+PERCORE_EXPORT int epoll_wait(int epfd, epoll_event* events, int max, int timeout_ms) {
+  if (auto set = epoll_of(epfd)) return set->wait(events, max, deadline_ms(timeout_ms), nullptr);
+  return libc().epoll_wait(epfd, events, max, timeout_ms);
+}
+
+PERCORE_EXPORT int epoll_pwait(int epfd, epoll_event* events, int max, int timeout_ms,
+                               const sigset_t* mask) {
+  if (auto set = epoll_of(epfd)) return set->wait(events, max, deadline_ms(timeout_ms), mask);
+  return libc().epoll_pwait(epfd, events, max, timeout_ms, mask);
+}
+
+PERCORE_EXPORT int epoll_pwait2(int epfd, epoll_event* events, int max, const timespec* timeout,
+                                const sigset_t* mask) {
+  if (auto set = epoll_of(epfd)) return set->wait(events, max, deadline_ts(timeout), mask);
+  return libc().epoll_pwait2(epfd, events, max, timeout, mask);
+}
+
+PERCORE_EXPORT int poll(pollfd* fds, nfds_t n, int timeout_ms) {
+  return poll_fds(fds, n, deadline_ms(timeout_ms), nullptr);
+}
+
+PERCORE_EXPORT int __poll_chk(pollfd* fds, nfds_t n, int timeout_ms, size_t fdslen) {
+  if (fdslen / sizeof(*fds) < n) __chk_fail();
+  return poll(fds, n, timeout_ms);
+}
+
+PERCORE_EXPORT int ppoll(pollfd* fds, nfds_t n, const timespec* timeout, const sigset_t* mask) {
+  return poll_fds(fds, n, deadline_ts(timeout), mask);
+}
+
+PERCORE_EXPORT int __ppoll_chk(pollfd* fds, nfds_t n, const timespec* timeout,
+                               const sigset_t* mask, size_t fdslen) {
+  if (fdslen / sizeof(*fds) < n) __chk_fail();
+  return ppoll(fds, n, timeout, mask);
+}
+
+PERCORE_EXPORT int select(int n, fd_set* r, fd_set* w, fd_set* e, timeval* timeout) {
+  std::optional<Instant> deadline;
+  if (timeout != nullptr) {
+    if (timeout->tv_sec < 0 || timeout->tv_usec < 0) return fail(EINVAL);
+    deadline = now() + std::chrono::seconds(timeout->tv_sec) +
+               std::chrono::microseconds(timeout->tv_usec);
+  }
+  const int rc = select_fds(n, r, w, e, deadline, nullptr);
+  if (timeout != nullptr && deadline) {
+    // Linux writes back the time left.
+    const auto left = std::max(Duration::zero(), *deadline - now());
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
+    timeout->tv_sec = us / 1'000'000;
+    timeout->tv_usec = us % 1'000'000;
+  }
+  return rc;
+}
+
+PERCORE_EXPORT int pselect(int n, fd_set* r, fd_set* w, fd_set* e, const timespec* timeout,
+                           const sigset_t* mask) {
+  if (timeout != nullptr && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
+                             timeout->tv_nsec >= 1'000'000'000))
+    return fail(EINVAL);
+  return select_fds(n, r, w, e, deadline_ts(timeout), mask);
+}
+
+PERCORE_EXPORT pid_t fork() {
+  const pid_t pid = libc().fork();
+  if (pid == 0) Runtime::get().after_fork_child();
+  return pid;
+}
+
+// vfork's child shares the parent's memory, where percore's state lives;
+// a real fork is what the standard allows vfork to be.
+PERCORE_EXPORT pid_t vfork() { return fork(); }
+
+PERCORE_EXPORT int sigaction(int signo, const struct sigaction* act, struct sigaction* old) {
+  int rc = 0;
+  Runtime::get().install_handler(signo, act, old, rc);
+  return rc;
+}
+
+PERCORE_EXPORT sighandler_t signal(int signo, sighandler_t handler) {
+  // glibc's signal() has BSD semantics: SA_RESTART, handler not reset.
+  struct sigaction act {}, old {};
+  act.sa_handler = handler;
+  act.sa_flags = SA_RESTART;
+  sigemptyset(&act.sa_mask);
+  sigaddset(&act.sa_mask, signo);
+  if (sigaction(signo, &act, &old) != 0) return SIG_ERR;
+  return old.sa_handler;
+}

@@ -1,0 +1,765 @@
+#include "preload/socket.h"
+
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "preload/errors.h"
+#include "preload/libc.h"
+
+namespace percore::preload {
+namespace {
+
+using tcp::Event::kConnected;
+using tcp::Event::kError;
+using tcp::Event::kHup;
+using tcp::Event::kReadable;
+using tcp::Event::kReadHup;
+using tcp::Event::kWritable;
+
+int fail(int e) {
+  errno = e;
+  return -1;
+}
+
+int fail(Errc e) { return fail(to_errno(e)); }
+
+std::uint32_t to_poll_bits(std::uint32_t e) {
+  std::uint32_t r = 0;
+  if (e & kReadable) r |= POLLIN | POLLRDNORM;
+  if (e & kWritable) r |= POLLOUT | POLLWRNORM;
+  if (e & kReadHup) r |= POLLRDHUP;
+  if (e & kHup) r |= POLLHUP;
+  if (e & kError) r |= POLLERR;
+  return r;
+}
+
+std::optional<api::Endpoint> endpoint_of(const sockaddr* addr, socklen_t len) {
+  if (addr == nullptr || len < static_cast<socklen_t>(sizeof(sockaddr_in))) return std::nullopt;
+  sockaddr_in in;
+  std::memcpy(&in, addr, sizeof in);
+  if (in.sin_family != AF_INET) return std::nullopt;
+  return api::Endpoint{{ntohl(in.sin_addr.s_addr)}, ntohs(in.sin_port)};
+}
+
+// Linux's sockaddr output rule: copy what fits, report the full length.
+void write_endpoint(const api::Endpoint& e, sockaddr* addr, socklen_t* len) {
+  if (addr == nullptr || len == nullptr) return;
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_port = htons(e.port);
+  in.sin_addr.s_addr = htonl(e.ip.value);
+  std::memcpy(addr, &in, std::min<std::size_t>(*len, sizeof in));
+  *len = sizeof in;
+}
+
+std::size_t total_length(std::span<const iovec> iov) {
+  std::size_t n = 0;
+  for (const iovec& v : iov) n += v.iov_len;
+  return n;
+}
+
+// SIGPIPE goes to the calling thread, as the kernel sends it.
+void raise_sigpipe() { pthread_kill(pthread_self(), SIGPIPE); }
+
+int kernel_int_option(int fd, int level, int name) {
+  int value = 0;
+  socklen_t len = sizeof value;
+  return libc().getsockopt(fd, level, name, &value, &len) == 0 ? value : 0;
+}
+
+}  // namespace
+
+bool is_candidate(int domain, int type, int protocol) {
+  const int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  return domain == AF_INET && base == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP);
+}
+
+Socket::Socket(bool nonblocking) : File(Kind::Socket), nonblocking_(nonblocking) {}
+
+Socket::Socket(ShardBox& box, api::SocketId id, bool nonblocking)
+    : File(Kind::Socket), mode_(Mode::Percore), nonblocking_(nonblocking), box_(&box), id_(id) {
+  box.owners[id.index] = this;  // the caller holds box.mu
+}
+
+Socket::~Socket() {
+  detach_watches();
+  if (mode() != Mode::Percore) return;
+  const Instant t = now();
+  auto close_one = [&](ShardBox& box, api::SocketId id) {
+    std::lock_guard lock(box.mu);
+    box.owners.erase(id.index);
+    (void)box.sockets.close(id, t);
+    box.after_call_locked(t);
+  };
+  if (box_ != nullptr) close_one(*box_, id_);
+  for (const Listening& l : listening_) close_one(*l.box, l.id);
+}
+
+bool Socket::become_percore() {
+  Runtime& rt = Runtime::get();
+  if (!rt.ensure_started()) return false;  // errno set
+  mode_.store(Mode::Percore, std::memory_order_release);
+  return true;
+}
+
+void Socket::become_kernel(int fd) {
+  mode_.store(Mode::Kernel, std::memory_order_release);
+  // Later calls on this fd skip percore entirely; a dup()ed fd still finds
+  // this object, whose every call then goes to the kernel.
+  auto self = FdTable::get().take(fd);
+}
+
+std::uint32_t Socket::stack_events() {
+  if (box_ != nullptr) {
+    std::lock_guard lock(box_->mu);
+    return box_->sockets.events(id_);
+  }
+  std::uint32_t e = 0;
+  for (const Listening& l : listening_) {
+    std::lock_guard lock(l.box->mu);
+    e |= l.box->sockets.events(l.id);
+  }
+  return e;
+}
+
+std::uint32_t Socket::poll_events(int fd) {
+  if (mode() != Mode::Percore) {
+    pollfd p{fd, POLLIN | POLLOUT | POLLRDHUP | POLLPRI, 0};
+    return libc().poll(&p, 1, 0) > 0 ? static_cast<std::uint32_t>(p.revents) : 0;
+  }
+  std::uint32_t bits = to_poll_bits(stack_events());
+  if (kernel_listening_) {
+    pollfd p{fd, POLLIN, 0};
+    if (libc().poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) bits |= POLLIN | POLLRDNORM;
+  }
+  if (!listening_.empty()) bits &= POLLIN | POLLRDNORM;  // a listener is only ever readable
+  return bits;
+}
+
+void Socket::on_ready(std::uint32_t) { notify_watchers(); }
+
+std::optional<Instant> Socket::deadline(bool receiving) const {
+  const Duration d = receiving ? rcvtimeo_ : sndtimeo_;
+  if (d == Duration::zero()) return std::nullopt;
+  return now() + d;
+}
+
+int Socket::bind(int fd, const sockaddr* addr, socklen_t len) {
+  std::lock_guard lock(mu_);
+  if (mode() != Mode::Undecided) {
+    if (mode() == Mode::Kernel) return libc().bind(fd, addr, len);
+    return fail(EINVAL);  // Linux: already bound
+  }
+  auto at = endpoint_of(addr, len);
+  const wire::Ipv4Addr ours = Runtime::get().address().addr;
+  if (!at || !(at->ip.is_any() || at->ip == ours)) {
+    // Loopback, another address, or a bad argument: the kernel's, with its errors.
+    const int rc = libc().bind(fd, addr, len);
+    if (rc == 0) become_kernel(fd);
+    return rc;
+  }
+  // The placeholder holds the port in the kernel, which gives SO_REUSEADDR,
+  // SO_REUSEPORT and EADDRINUSE exactly Linux's meaning. Bound to the
+  // stack's address, it holds the port on INADDR_ANY (the kernel does not
+  // have the address).
+  sockaddr_in any{};
+  std::memcpy(&any, addr, sizeof any);
+  if (at->ip == ours) any.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (libc().bind(fd, reinterpret_cast<const sockaddr*>(&any), sizeof any) != 0) return -1;
+  sockaddr_in actual{};
+  socklen_t actual_len = sizeof actual;
+  libc().getsockname(fd, reinterpret_cast<sockaddr*>(&actual), &actual_len);
+  bound_ = {at->ip, ntohs(actual.sin_port)};
+  bound_ours_ = at->ip == ours;
+  return 0;
+}
+
+void Socket::apply_option(int level, int name, int value) {
+  const Instant t = now();
+  auto set = [&](api::Option o, int v) {
+    auto apply_to = [&](ShardBox& box, api::SocketId id) {
+      std::lock_guard lock(box.mu);
+      (void)box.sockets.set_option(id, o, v, t);
+      box.after_call_locked(t);
+    };
+    if (box_ != nullptr) apply_to(*box_, id_);
+    for (const Listening& l : listening_) apply_to(*l.box, l.id);
+  };
+  if (level == SOL_SOCKET) {
+    switch (name) {
+      case SO_KEEPALIVE: set(api::Option::KeepAlive, value); break;
+      case SO_RCVBUF: set(api::Option::RcvBuf, value * 2); break;  // Linux doubles it
+      case SO_SNDBUF: set(api::Option::SndBuf, value * 2); break;
+    }
+  } else if (level == IPPROTO_TCP) {
+    switch (name) {
+      case TCP_NODELAY: set(api::Option::NoDelay, value); break;
+      case TCP_CORK: set(api::Option::Cork, value); break;
+      case TCP_KEEPIDLE: set(api::Option::KeepIdleSec, value); break;
+      case TCP_KEEPINTVL: set(api::Option::KeepIntervalSec, value); break;
+      case TCP_KEEPCNT: set(api::Option::KeepCount, value); break;
+    }
+  }
+}
+
+void Socket::replay_options(int fd) {
+  // setsockopt() went to the placeholder too; carry what the stack
+  // implements over to the stack's socket.
+  static constexpr std::pair<int, int> kCarried[] = {
+      {SOL_SOCKET, SO_KEEPALIVE}, {IPPROTO_TCP, TCP_NODELAY},   {IPPROTO_TCP, TCP_CORK},
+      {IPPROTO_TCP, TCP_KEEPIDLE}, {IPPROTO_TCP, TCP_KEEPINTVL}, {IPPROTO_TCP, TCP_KEEPCNT}};
+  for (auto [level, name] : kCarried) apply_option(level, name, kernel_int_option(fd, level, name));
+  if (buffers_set_) {
+    apply_option(SOL_SOCKET, SO_RCVBUF, kernel_int_option(fd, SOL_SOCKET, SO_RCVBUF) / 2);
+    apply_option(SOL_SOCKET, SO_SNDBUF, kernel_int_option(fd, SOL_SOCKET, SO_SNDBUF) / 2);
+  }
+  linger l{};
+  socklen_t len = sizeof l;
+  if (libc().getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff) {
+    const Instant t = now();
+    if (box_ != nullptr) {
+      std::lock_guard lock(box_->mu);
+      (void)box_->sockets.set_option(id_, api::Option::LingerSec, l.l_linger, t);
+    }
+  }
+}
+
+int Socket::listen(int fd, int backlog) {
+  std::lock_guard lock(mu_);
+  if (mode() == Mode::Kernel) return libc().listen(fd, backlog);
+  const unsigned effective = static_cast<unsigned>(std::clamp(backlog, 1, 4096));
+  if (mode() == Mode::Percore) {
+    if (listening_.empty()) return fail(EINVAL);  // a connection cannot listen
+    if (kernel_listening_) libc().listen(fd, backlog);
+    for (const Listening& l : listening_) {
+      std::lock_guard box_lock(l.box->mu);
+      (void)l.box->sockets.listen(l.id, effective);
+    }
+    return 0;
+  }
+  if (!bound_ours_) {
+    // INADDR_ANY (or unbound, which Linux binds to INADDR_ANY): the kernel
+    // listens too, and picks the port when there is none yet.
+    if (libc().listen(fd, backlog) != 0) return -1;
+    kernel_listening_ = true;
+    sockaddr_in actual{};
+    socklen_t actual_len = sizeof actual;
+    libc().getsockname(fd, reinterpret_cast<sockaddr*>(&actual), &actual_len);
+    bound_.port = ntohs(actual.sin_port);
+    // The kernel side is polled, never blocked on.
+    const int flags = libc().fcntl(fd, F_GETFL);
+    libc().fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  }
+  if (!become_percore()) {
+    if (kernel_listening_) {
+      // The stack could not start: the program still gets the kernel's listener.
+      become_kernel(fd);
+      return 0;
+    }
+    return -1;
+  }
+  Runtime& rt = Runtime::get();
+  for (std::size_t i = 0; i < rt.shard_count(); ++i) {
+    ShardBox& box = rt.box(i);
+    std::lock_guard box_lock(box.mu);
+    api::SocketId id = box.sockets.open();
+    auto r = box.sockets.bind(id, bound_);
+    if (r) r = box.sockets.listen(id, effective);
+    if (!r) {
+      (void)box.sockets.close(id, now());
+      return fail(r.error());
+    }
+    box.owners[id.index] = this;
+    listening_.push_back({&box, id});
+  }
+  replay_options(fd);
+  return 0;
+}
+
+int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
+  if (mode() != Mode::Percore || listening_.empty()) return libc().accept4(fd, addr, len, flags);
+  if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0) return fail(EINVAL);
+  Runtime& rt = Runtime::get();
+  int result = -1;
+  int error = 0;
+  auto try_accept = [&]() -> bool {
+    // The stack's queues first (the home shard's, then the others'), then
+    // the kernel's (local connections to an INADDR_ANY listener).
+    for (const Listening& l : listening_) {
+      std::unique_lock lock(l.box->mu);
+      const Instant t = now();
+      auto id = l.box->sockets.accept(l.id, t);
+      if (!id) continue;
+      auto remote = l.box->sockets.remote(*id);
+      const int placeholder =
+          libc().socket(AF_INET, SOCK_STREAM | (flags & (SOCK_NONBLOCK | SOCK_CLOEXEC)), 0);
+      if (placeholder < 0) {
+        // Out of fds: Linux fails the accept with EMFILE and the
+        // connection stays queued; here it is reset, never leaked.
+        error = errno;
+        (void)l.box->sockets.close(*id, t);
+        l.box->after_call_locked(t);
+        return true;
+      }
+      auto socket = std::make_shared<Socket>(*l.box, *id, (flags & SOCK_NONBLOCK) != 0);
+      l.box->after_call_locked(t);
+      lock.unlock();
+      if (remote) write_endpoint(*remote, addr, len);
+      FdTable::get().set(placeholder, std::move(socket));
+      result = placeholder;
+      return true;
+    }
+    if (kernel_listening_) {
+      const int k = libc().accept4(fd, addr, len, flags);
+      if (k >= 0) {
+        result = k;
+        return true;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        error = errno;
+        return true;
+      }
+    }
+    return false;
+  };
+  if (try_accept()) return result >= 0 ? result : fail(error);
+  if (nonblocking_.load(std::memory_order_relaxed)) return fail(EAGAIN);
+  pollfd kernel{fd, POLLIN, 0};
+  std::span<pollfd> kernel_fds;
+  if (kernel_listening_) kernel_fds = {&kernel, 1};
+  for (;;) {
+    const WaitResult w =
+        rt.wait([&] { return (stack_events() & kReadable) != 0; }, deadline(true), kernel_fds,
+                rcvtimeo_ == Duration::zero());
+    if (try_accept()) return result >= 0 ? result : fail(error);
+    if (w == WaitResult::Interrupted) return fail(EINTR);
+    if (w == WaitResult::TimedOut) return fail(EAGAIN);
+  }
+}
+
+int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
+  std::unique_lock lock(mu_);
+  if (mode() == Mode::Kernel || (mode() == Mode::Percore && !listening_.empty())) {
+    lock.unlock();
+    if (mode() == Mode::Percore) return fail(EISCONN);  // Linux: connect on a listener
+    return libc().connect(fd, addr, len);
+  }
+  Runtime& rt = Runtime::get();
+  if (mode() == Mode::Percore) {
+    ShardBox& box = *box_;
+    std::lock_guard box_lock(box.mu);
+    if (auto e = box.sockets.take_error(id_); e && *e) return fail(**e);
+    const tcp::State s = box.sockets.info(id_)->state;
+    if (s == tcp::State::Closed) return fail(ECONNABORTED);
+    return fail(tcp::is_synchronized(s) ? EISCONN : EALREADY);
+  }
+  auto remote = endpoint_of(addr, len);
+  const wire::Ipv4Cidr ours = rt.address();
+  const config::Config* c = rt.config();
+  const bool reachable = remote && !remote->ip.is_loopback() && !remote->ip.is_any() &&
+                         c != nullptr && (ours.contains(remote->ip) || c->gw.has_value());
+  if (!reachable) {
+    // Loopback, an unreachable destination, or a bad argument: the kernel's.
+    lock.unlock();
+    const int rc = libc().connect(fd, addr, len);
+    if (rc == 0 || errno == EINPROGRESS) become_kernel(fd);
+    return rc;
+  }
+  if (!become_percore()) return -1;
+  ShardBox& box = rt.home();
+  {
+    std::lock_guard box_lock(box.mu);
+    const Instant t = now();
+    api::SocketId id = box.sockets.open();
+    if (bound_.port != 0) {
+      if (auto r = box.sockets.bind(id, bound_); !r) {
+        (void)box.sockets.close(id, t);
+        return fail(r.error());
+      }
+    }
+    auto r = box.sockets.connect(id, *remote, t);
+    if (!r && r.error() != Errc::InProgress) {
+      (void)box.sockets.close(id, t);
+      return fail(r.error());
+    }
+    box_ = &box;
+    id_ = id;
+    box.owners[id.index] = this;
+    box.after_call_locked(t);
+  }
+  replay_options(fd);
+  lock.unlock();
+  if (nonblocking_.load(std::memory_order_relaxed)) return fail(EINPROGRESS);
+  auto done = [&] { return (stack_events() & (kConnected | kError | kHup)) != 0; };
+  const WaitResult w = rt.wait(done, deadline(false), {}, false);
+  if (w == WaitResult::Interrupted) return fail(EINTR);
+  if (w == WaitResult::TimedOut) return fail(EINPROGRESS);
+  std::lock_guard box_lock(box.mu);
+  if (auto e = box.sockets.take_error(id_); e && *e) return fail(**e);
+  return 0;
+}
+
+ssize_t Socket::recv(int fd, std::span<const iovec> iov, int flags, sockaddr* from,
+                     socklen_t* from_len) {
+  if (mode() != Mode::Percore) {
+    msghdr msg{};
+    msg.msg_name = from;
+    msg.msg_namelen = from_len != nullptr ? *from_len : 0;
+    msg.msg_iov = const_cast<iovec*>(iov.data());
+    msg.msg_iovlen = iov.size();
+    const ssize_t n = libc().recvmsg(fd, &msg, flags);
+    if (n >= 0 && from_len != nullptr) *from_len = msg.msg_namelen;
+    return n;
+  }
+  if (box_ == nullptr) return fail(ENOTCONN);  // a listener
+  if (flags & MSG_OOB) return fail(EINVAL);      // no urgent data, as Linux says
+  if (flags & MSG_ERRQUEUE) return fail(EAGAIN);
+  const bool peek = (flags & MSG_PEEK) != 0;
+  const bool dontwait = (flags & MSG_DONTWAIT) != 0 || nonblocking_.load(std::memory_order_relaxed);
+  const bool waitall = (flags & MSG_WAITALL) != 0 && !peek && !dontwait;
+  const std::size_t wanted = total_length(iov);
+  ShardBox& box = *box_;
+  std::size_t got = 0;
+  // TCP reports no source address: recvfrom leaves it untouched, length 0.
+  if (from_len != nullptr) *from_len = 0;
+  if (wanted == 0) return 0;
+
+  // One pass over the iovecs; returns the bytes read or the error.
+  auto pass = [&]() -> std::expected<std::size_t, Errc> {
+    std::lock_guard lock(box.mu);
+    std::size_t n = 0;
+    if (peek) {
+      // Peeking reads from the start each time: peek into one buffer, then
+      // scatter, so several iovecs see consecutive bytes.
+      std::vector<std::uint8_t> tmp(wanted);
+      auto r = box.sockets.recv(id_, tmp, api::RecvFlag::kPeek);
+      if (!r) return std::unexpected(r.error());
+      std::size_t off = 0;
+      for (const iovec& v : iov) {
+        const std::size_t k = std::min(v.iov_len, *r - off);
+        std::memcpy(v.iov_base, tmp.data() + off, k);
+        off += k;
+        if (off == *r) break;
+      }
+      return *r;
+    }
+    std::size_t skip = got;  // resume after what earlier passes filled
+    for (const iovec& v : iov) {
+      if (skip >= v.iov_len) {
+        skip -= v.iov_len;
+        continue;
+      }
+      std::span<std::uint8_t> out(static_cast<std::uint8_t*>(v.iov_base) + skip, v.iov_len - skip);
+      skip = 0;
+      auto r = box.sockets.recv(id_, out);
+      if (!r) {
+        if (n > 0) break;
+        return std::unexpected(r.error());
+      }
+      n += *r;
+      if (*r < out.size()) break;
+    }
+    if (n > 0) box.after_call_locked(now());  // window updates
+    return n;
+  };
+
+  Runtime& rt = Runtime::get();
+  const std::optional<Instant> until = dontwait ? std::nullopt : deadline(true);
+  for (;;) {
+    auto r = pass();
+    if (r) {
+      got += *r;
+      if (*r == 0 || !waitall || got == wanted) return static_cast<ssize_t>(got);
+    } else if (r.error() != Errc::WouldBlock) {
+      if (got > 0) return static_cast<ssize_t>(got);
+      return fail(r.error());
+    }
+    if (dontwait) return got > 0 ? static_cast<ssize_t>(got) : fail(EAGAIN);
+    auto readable = [&] { return (stack_events() & (kReadable | kError | kHup | kReadHup)) != 0; };
+    const WaitResult w = rt.wait(readable, until, {}, rcvtimeo_ == Duration::zero());
+    if (w == WaitResult::Interrupted)
+      return got > 0 ? static_cast<ssize_t>(got) : fail(EINTR);
+    if (w == WaitResult::TimedOut)
+      return got > 0 ? static_cast<ssize_t>(got) : fail(EAGAIN);
+  }
+}
+
+ssize_t Socket::send(int fd, std::span<const iovec> iov, int flags) {
+  if (mode() != Mode::Percore) {
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov.data());
+    msg.msg_iovlen = iov.size();
+    return libc().sendmsg(fd, &msg, flags);
+  }
+  auto broken_pipe = [&]() -> ssize_t {
+    if ((flags & MSG_NOSIGNAL) == 0) raise_sigpipe();
+    return fail(EPIPE);
+  };
+  if (box_ == nullptr) return broken_pipe();  // a listener: Linux says EPIPE
+  if (flags & MSG_OOB) return fail(EOPNOTSUPP);
+  const bool dontwait = (flags & MSG_DONTWAIT) != 0 || nonblocking_.load(std::memory_order_relaxed);
+  const bool more = (flags & MSG_MORE) != 0;
+  const std::size_t wanted = total_length(iov);
+  ShardBox& box = *box_;
+  std::size_t sent = 0;
+
+  auto pass = [&]() -> std::expected<std::size_t, Errc> {
+    std::lock_guard lock(box.mu);
+    const Instant t = now();
+    // MSG_MORE: hold a partial segment back, as TCP_CORK does, until a send
+    // without it (Linux's tcp_sendmsg with MSG_MORE).
+    if (more || corked_) (void)box.sockets.set_option(id_, api::Option::Cork, 1, t);
+    std::size_t n = 0;
+    std::size_t skip = sent;
+    std::optional<Errc> error;
+    for (const iovec& v : iov) {
+      if (skip >= v.iov_len) {
+        skip -= v.iov_len;
+        continue;
+      }
+      std::span<const std::uint8_t> in(static_cast<const std::uint8_t*>(v.iov_base) + skip,
+                                       v.iov_len - skip);
+      skip = 0;
+      auto r = box.sockets.send(id_, in);
+      if (!r) {
+        error = r.error();
+        break;
+      }
+      n += *r;
+      if (*r < in.size()) break;
+    }
+    if (!more && !corked_) (void)box.sockets.set_option(id_, api::Option::Cork, 0, t);
+    box.after_call_locked(t);
+    if (n == 0 && error) return std::unexpected(*error);
+    return n;
+  };
+
+  Runtime& rt = Runtime::get();
+  const std::optional<Instant> until = dontwait ? std::nullopt : deadline(false);
+  if (wanted == 0) {
+    auto r = pass();
+    if (!r && r.error() == Errc::Shutdown) return broken_pipe();
+    return r ? 0 : fail(r.error());
+  }
+  for (;;) {
+    auto r = pass();
+    if (r) {
+      sent += *r;
+      if (sent == wanted) return static_cast<ssize_t>(sent);
+    } else if (r.error() != Errc::WouldBlock) {
+      if (sent > 0) return static_cast<ssize_t>(sent);
+      if (r.error() == Errc::Shutdown) return broken_pipe();
+      return fail(r.error());
+    }
+    if (dontwait) return sent > 0 ? static_cast<ssize_t>(sent) : fail(EAGAIN);
+    auto writable = [&] { return (stack_events() & (kWritable | kError | kHup)) != 0; };
+    const WaitResult w = rt.wait(writable, until, {}, sndtimeo_ == Duration::zero());
+    if (w == WaitResult::Interrupted) return sent > 0 ? static_cast<ssize_t>(sent) : fail(EINTR);
+    if (w == WaitResult::TimedOut) return sent > 0 ? static_cast<ssize_t>(sent) : fail(EAGAIN);
+  }
+}
+
+int Socket::shutdown(int fd, int how) {
+  if (mode() != Mode::Percore) return libc().shutdown(fd, how);
+  if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return fail(EINVAL);
+  if (box_ == nullptr) {
+    // Linux: shutdown of a listener stops it; accept() then fails.
+    return 0;
+  }
+  std::lock_guard lock(box_->mu);
+  const Instant t = now();
+  auto r = box_->sockets.shutdown(
+      id_, how == SHUT_RD ? api::Shutdown::Read : how == SHUT_WR ? api::Shutdown::Write : api::Shutdown::Both, t);
+  box_->after_call_locked(t);
+  return r ? 0 : fail(r.error());
+}
+
+int Socket::getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
+  if (mode() != Mode::Percore) return libc().getsockopt(fd, level, name, value, len);
+  // Let the kernel validate the arguments (EFAULT, EINVAL, ENOPROTOOPT) and
+  // answer what percore mirrors; then overwrite what only percore knows.
+  const int rc = libc().getsockopt(fd, level, name, value, len);
+  if (rc != 0) return rc;
+  auto put_int = [&](int v) {
+    if (*len >= static_cast<socklen_t>(sizeof(int))) std::memcpy(value, &v, sizeof v);
+    return 0;
+  };
+  if (level == SOL_SOCKET && name == SO_ERROR) {
+    if (box_ == nullptr) return put_int(0);
+    std::lock_guard lock(box_->mu);
+    auto e = box_->sockets.take_error(id_);
+    return put_int(e && *e ? to_errno(**e) : 0);
+  }
+  if (level == SOL_SOCKET && name == SO_ACCEPTCONN) return put_int(listening_.empty() ? 0 : 1);
+  if (level == IPPROTO_TCP && name == TCP_MAXSEG && box_ != nullptr) {
+    std::lock_guard lock(box_->mu);
+    auto info = box_->sockets.info(id_);
+    if (info && info->mss != 0) return put_int(static_cast<int>(info->mss));
+    return 0;
+  }
+  if (level == IPPROTO_TCP && name == TCP_INFO) {
+    tcp_info ti{};
+    if (box_ != nullptr) {
+      std::lock_guard lock(box_->mu);
+      auto info = box_->sockets.info(id_);
+      if (info) {
+        static constexpr std::uint8_t kLinuxState[] = {
+            TCP_CLOSE,     TCP_LISTEN,    TCP_SYN_SENT,   TCP_SYN_RECV,
+            TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE_WAIT,
+            TCP_CLOSING,   TCP_LAST_ACK,  TCP_TIME_WAIT};
+        ti.tcpi_state = kLinuxState[static_cast<int>(info->state)];
+        if (info->timestamps) ti.tcpi_options |= TCPI_OPT_TIMESTAMPS;
+        if (info->sack) ti.tcpi_options |= TCPI_OPT_SACK;
+        if (info->window_scaling) ti.tcpi_options |= TCPI_OPT_WSCALE;
+        ti.tcpi_snd_wscale = info->snd_wscale;
+        ti.tcpi_rcv_wscale = info->rcv_wscale;
+        auto us = [](Duration d) {
+          return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+        };
+        ti.tcpi_rto = us(info->rto);
+        ti.tcpi_rtt = us(info->rtt);
+        ti.tcpi_rttvar = us(info->rttvar);
+        ti.tcpi_snd_mss = info->mss;
+        ti.tcpi_rcv_mss = info->mss;
+        if (info->mss != 0) {
+          ti.tcpi_snd_cwnd = info->snd_cwnd / info->mss;
+          ti.tcpi_snd_ssthresh = info->snd_ssthresh / info->mss;
+          ti.tcpi_unacked = info->unacked / info->mss;
+        }
+        ti.tcpi_rcv_space = info->rcv_space;
+        ti.tcpi_total_retrans = static_cast<std::uint32_t>(info->counters.retransmits);
+      }
+    } else if (!listening_.empty()) {
+      ti.tcpi_state = TCP_LISTEN;
+    }
+    std::memcpy(value, &ti, std::min<std::size_t>(*len, sizeof ti));
+    *len = std::min<socklen_t>(*len, sizeof ti);
+    return 0;
+  }
+  return 0;
+}
+
+int Socket::setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
+  // The placeholder takes every option first: the kernel validates it and
+  // getsockopt() reads it back exactly as Linux would report it.
+  const int rc = libc().setsockopt(fd, level, name, value, len);
+  if (rc != 0 || mode() == Mode::Kernel) return rc;
+  if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
+    timeval tv{};
+    std::memcpy(&tv, value, std::min<std::size_t>(len, sizeof tv));
+    const Duration d = std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
+    (name == SO_RCVTIMEO ? rcvtimeo_ : sndtimeo_) = d;
+    return 0;
+  }
+  if (level == SOL_SOCKET && (name == SO_RCVBUF || name == SO_SNDBUF)) buffers_set_ = true;
+  if (level == IPPROTO_TCP && name == TCP_CORK && len >= static_cast<socklen_t>(sizeof(int))) {
+    int v;
+    std::memcpy(&v, value, sizeof v);
+    corked_ = v != 0;
+  }
+  if (mode() != Mode::Percore) return 0;
+  if (level == SOL_SOCKET && name == SO_LINGER && box_ != nullptr) {
+    linger l{};
+    std::memcpy(&l, value, std::min<std::size_t>(len, sizeof l));
+    std::lock_guard lock(box_->mu);
+    (void)box_->sockets.set_option(id_, api::Option::LingerSec, l.l_onoff ? l.l_linger : -1, now());
+    return 0;
+  }
+  if (len >= static_cast<socklen_t>(sizeof(int))) {
+    int v;
+    std::memcpy(&v, value, sizeof v);
+    apply_option(level, name, v);
+  }
+  return 0;
+}
+
+int Socket::getsockname(int fd, sockaddr* addr, socklen_t* len) {
+  if (mode() != Mode::Percore) {
+    if (!bound_ours_) return libc().getsockname(fd, addr, len);
+    // Bound to the stack's address, which the placeholder does not have.
+    if (libc().getsockname(fd, addr, len) != 0) return -1;
+    write_endpoint(bound_, addr, len);
+    return 0;
+  }
+  if (libc().getsockname(fd, addr, len) != 0) return -1;  // EFAULT, EINVAL as Linux
+  if (box_ != nullptr) {
+    std::lock_guard lock(box_->mu);
+    auto local = box_->sockets.local(id_);
+    if (local) write_endpoint(*local, addr, len);
+  } else {
+    write_endpoint(bound_, addr, len);
+  }
+  return 0;
+}
+
+int Socket::getpeername(int fd, sockaddr* addr, socklen_t* len) {
+  if (mode() != Mode::Percore || box_ == nullptr) return libc().getpeername(fd, addr, len);
+  if (addr == nullptr || len == nullptr) return fail(EFAULT);
+  if (static_cast<int>(*len) < 0) return fail(EINVAL);
+  std::lock_guard lock(box_->mu);
+  auto remote = box_->sockets.remote(id_);
+  if (!remote) return fail(ENOTCONN);
+  write_endpoint(*remote, addr, len);
+  return 0;
+}
+
+int Socket::ioctl(int fd, unsigned long request, void* arg) {
+  if (mode() != Mode::Percore) {
+    const int rc = libc().ioctl(fd, request, arg);
+    if (rc == 0 && request == FIONBIO) {
+      int on;
+      std::memcpy(&on, arg, sizeof on);
+      nonblocking_.store(on != 0, std::memory_order_relaxed);
+    }
+    return rc;
+  }
+  switch (request) {
+    case FIONBIO: {
+      if (arg == nullptr) return fail(EFAULT);
+      int on;
+      std::memcpy(&on, arg, sizeof on);
+      nonblocking_.store(on != 0, std::memory_order_relaxed);
+      if (!kernel_listening_) libc().ioctl(fd, request, arg);
+      return 0;
+    }
+    case FIONREAD:  // SIOCINQ
+    case SIOCOUTQ: {
+      if (box_ == nullptr) return fail(EINVAL);  // Linux: EINVAL on a listener
+      if (arg == nullptr) return fail(EFAULT);
+      std::lock_guard lock(box_->mu);
+      auto n = request == FIONREAD ? box_->sockets.readable(id_) : box_->sockets.unsent(id_);
+      const int v = n ? static_cast<int>(*n) : 0;
+      std::memcpy(arg, &v, sizeof v);
+      return 0;
+    }
+  }
+  return libc().ioctl(fd, request, arg);
+}
+
+int Socket::get_status_flags(int fd) {
+  const int flags = libc().fcntl(fd, F_GETFL);
+  if (flags < 0 || mode() != Mode::Percore) return flags;
+  return nonblocking_.load(std::memory_order_relaxed) ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+}
+
+int Socket::set_status_flags(int fd, int flags) {
+  if (mode() != Mode::Percore) {
+    const int rc = libc().fcntl(fd, F_SETFL, flags);
+    if (rc == 0) nonblocking_.store((flags & O_NONBLOCK) != 0, std::memory_order_relaxed);
+    return rc;
+  }
+  nonblocking_.store((flags & O_NONBLOCK) != 0, std::memory_order_relaxed);
+  return libc().fcntl(fd, F_SETFL, kernel_listening_ ? flags | O_NONBLOCK : flags);
+}
+
+}  // namespace percore::preload

@@ -1,0 +1,93 @@
+// A TCP socket as libpercore.so sees it. It starts Undecided, backed only
+// by its kernel placeholder (a real socket, so every call that percore does
+// not serve can simply be the kernel's, with the kernel's exact errors), and
+// is decided at bind/listen/connect: loopback and addresses that are not the
+// stack's go to the kernel for good; the stack's address and INADDR_ANY
+// become percore's. A listener on INADDR_ANY also listens on its placeholder,
+// so local health checks on 127.0.0.1 keep working.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "preload/fd_table.h"
+#include "preload/runtime.h"
+#include "stack/api/sockets.h"
+
+namespace percore::preload {
+
+class Socket final : public File {
+ public:
+  enum class Mode { Undecided, Percore, Kernel };
+
+  explicit Socket(bool nonblocking);
+  // Accepted connections are percore's from the start.
+  Socket(ShardBox& box, api::SocketId id, bool nonblocking);
+  ~Socket() override;
+
+  Mode mode() const { return mode_.load(std::memory_order_acquire); }
+  std::uint32_t poll_events(int fd) override;
+  // From the shard's readiness dispatch (shard lock held).
+  void on_ready(std::uint32_t events);
+
+  // The POSIX calls, for an fd whose file is this socket. Each returns what
+  // the libc call returns and sets errno the same way.
+  int bind(int fd, const sockaddr* addr, socklen_t len);
+  int listen(int fd, int backlog);
+  int accept(int fd, sockaddr* addr, socklen_t* len, int flags);
+  int connect(int fd, const sockaddr* addr, socklen_t len);
+  ssize_t recv(int fd, std::span<const iovec> iov, int flags, sockaddr* from, socklen_t* from_len);
+  ssize_t send(int fd, std::span<const iovec> iov, int flags);
+  int shutdown(int fd, int how);
+  int getsockopt(int fd, int level, int name, void* value, socklen_t* len);
+  int setsockopt(int fd, int level, int name, const void* value, socklen_t len);
+  int getsockname(int fd, sockaddr* addr, socklen_t* len);
+  int getpeername(int fd, sockaddr* addr, socklen_t* len);
+  int ioctl(int fd, unsigned long request, void* arg);
+  // F_GETFL / F_SETFL; other commands are the kernel's.
+  int get_status_flags(int fd);
+  int set_status_flags(int fd, int flags);
+
+ private:
+  struct Listening {
+    ShardBox* box;
+    api::SocketId id;
+  };
+
+  // Undecided -> Percore: opens the stack's socket (starting the stack).
+  bool become_percore();
+  // Undecided -> Kernel: every later call goes straight to the kernel.
+  void become_kernel(int fd);
+  void replay_options(int fd);
+  void apply_option(int level, int name, int value);
+  std::optional<Instant> deadline(bool receiving) const;
+  std::uint32_t stack_events();  // tcp::Event bits, connection or listener
+
+  std::mutex mu_;  // mode transitions
+  std::atomic<Mode> mode_{Mode::Undecided};
+  std::atomic<bool> nonblocking_;
+  // Percore: the connection, or the listener's one socket per shard.
+  ShardBox* box_ = nullptr;
+  api::SocketId id_;
+  std::vector<Listening> listening_;
+  bool kernel_listening_ = false;  // the placeholder listens too (INADDR_ANY)
+  api::Endpoint bound_;             // bind()'s address, kept for listen()/connect()
+  bool bound_ours_ = false;         // bound to PERCORE_IP, the placeholder to INADDR_ANY
+  bool corked_ = false;             // TCP_CORK as the application set it (MSG_MORE)
+  bool buffers_set_ = false;        // SO_RCVBUF/SO_SNDBUF given explicitly
+  Duration rcvtimeo_{}, sndtimeo_{};  // SO_RCVTIMEO / SO_SNDTIMEO, 0 = none
+};
+
+// Whether `type` (socket(2)'s, with flags) and `domain`/`protocol` are a TCP
+// socket percore may serve.
+bool is_candidate(int domain, int type, int protocol);
+
+}  // namespace percore::preload
