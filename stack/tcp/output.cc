@@ -222,7 +222,7 @@ void Tcb::output(Instant now, std::vector<OutSegment>& out) {
   wants_output_ = false;
   if (send_rst_) {
     send_rst_ = false;
-    OutSegment rst = make_segment(kRst | kAck, snd_nxt_, now);
+    OutSegment rst = make_segment(kRst | kAck, acceptable_seq(), now);
     rst.repr.options = {};
     rst.repr.window = 0;
     out.push_back(rst);
@@ -275,15 +275,18 @@ void Tcb::output(Instant now, std::vector<OutSegment>& out) {
     probe_due_ = false;
     out.push_back(make_segment(kAck, snd_una_ - 1, now));
   }
-  if (ack_now_) {
-    // RFC 9293 3.10.7.4: a segment with SEQ below RCV.NXT is dropped before
-    // its ACK is looked at. After an RTO, SND.NXT is back at SND.UNA while
-    // the peer may hold everything up to SND.MAX, so an ACK carries the
-    // highest sequence sent, capped at the window's right edge (Linux's
-    // tcp_acceptable_seq(); Linux never rewinds its snd_nxt).
-    const Seq wnd_end = snd_una_ + snd_wnd_;
-    out.push_back(make_segment(kAck, snd_max_ <= wnd_end ? snd_max_ : wnd_end, now));
-  }
+  if (ack_now_) out.push_back(make_segment(kAck, acceptable_seq(), now));
+}
+
+Seq Tcb::acceptable_seq() const {
+  // RFC 9293 3.10.7.4: a segment with SEQ below RCV.NXT is dropped before
+  // its ACK or RST is looked at. After an RTO, SND.NXT is back at SND.UNA
+  // while the peer may hold everything up to SND.MAX, so a bare ACK or RST
+  // carries the highest sequence sent, capped at the right edge of the
+  // peer's window (Linux's tcp_acceptable_seq(); Linux never rewinds its
+  // snd_nxt).
+  const Seq wnd_end = snd_una_ + snd_wnd_;
+  return snd_max_ <= wnd_end ? snd_max_ : wnd_end;
 }
 
 void Tcb::schedule_ack(bool now_please, Instant t) {

@@ -257,6 +257,7 @@ class Tcb {
   OutSegment make_segment(std::uint8_t flags, Seq seq, Instant now);
   std::uint16_t advertised_window();
   std::uint32_t flight_size() const;
+  Seq acceptable_seq() const;
   std::uint32_t send_window() const;
   bool nagle_allows(std::uint32_t len) const;
   void schedule_ack(bool now_please, Instant t);

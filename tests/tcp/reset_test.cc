@@ -330,6 +330,38 @@ TEST_F(Reset, AbortAfterDataUsesSndNxt) {
   expect_no_tx("nothing is retransmitted after an abort");
 }
 
+TEST_F(Reset, AbortAfterATimeoutUsesTheHighestSequenceSent) {
+  // The RTO rewound SND.NXT to resend from SND.UNA, but the peer may hold
+  // everything sent: a RST below its RCV.NXT would be dropped (RFC 9293
+  // 3.10.7.4). Linux's tcp_acceptable_seq() sends the highest sequence sent.
+  Tcb* tcb = established();
+  ASSERT_NE(tcb, nullptr);
+  app_send(tcb, std::string(2 * 536, 'a'));
+  ASSERT_EQ(tx().size(), 2u) << "two segments of the default 536-byte MSS";
+  advance(200ms);
+  ASSERT_EQ(tx().size(), 1u) << "the RTO resends the first segment only";
+  ASSERT_EQ(tcb->snd_nxt(), L + 536);
+  rx(seg(kAck | kPsh).with_seq(R).with_ack(L).data("unread"));
+  expect_tx(seg(kAck).with_seq(L + 2 * 536).with_ack(R + 6));
+  app_close(tcb);
+  expect_tx(seg(kRst | kAck).with_seq(L + 2 * 536).with_ack(R + 6), "SND.MAX, not SND.NXT");
+}
+
+TEST_F(Reset, AbortBeyondARetractedWindowUsesItsRightEdge) {
+  // Linux's tcp_acceptable_seq(): when the data sent reaches beyond the
+  // window the peer now offers, the RST carries that window's right edge,
+  // SND.UNA + SND.WND, which the peer's window check still lets in.
+  Tcb* tcb = established();
+  ASSERT_NE(tcb, nullptr);
+  app_send(tcb, std::string(2 * 536, 'a'));
+  ASSERT_EQ(tx().size(), 2u);
+  rx(seg(kAck).with_seq(R).with_ack(L + 200).wnd(100));
+  expect_no_tx();
+  tcb->options().linger = Duration::zero();
+  app_close(tcb);
+  expect_tx(seg(kRst | kAck).with_seq(L + 300).with_ack(R), "SND.UNA + SND.WND");
+}
+
 TEST_F(Reset, AbortInSynSentSendsNothing) {
   // Linux's tcp_disconnect sends no RST for SYN-SENT (tcp_need_reset).
   Tcb* tcb = syn_sent();
