@@ -275,9 +275,8 @@ bool Tcb::acceptable(const wire::TcpRepr& seg) const {
     if (wnd == 0) return seg.seq == rcv_nxt;
     // An ACK may sit exactly at the right edge: a peer that filled the
     // window we offered sends its ACKs with SEQ = SND.NXT = our edge, and
-    // if we could not store that data (the edge was rounded up to the
-    // window scale) those ACKs are all it sends until its persist timer
-    // fires. RFC 9293 3.10.7.4 wants valid ACKs processed even then, and
+    // while our buffer is full those ACKs are all it sends until its
+    // persist timer fires. RFC 9293 3.10.7.4 wants valid ACKs processed, and
     // Linux's tcp_sequence() accepts SEQ <= RCV.NXT + RCV.WND; a RST there
     // stays outside the window (RFC 5961 3.2).
     const bool at_edge = seg.seq == rcv_nxt + wnd && !has(seg, kRst);
@@ -453,6 +452,9 @@ void Tcb::process_data(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) {
   autotune_receive_buffer(now);
   const bool in_order = seg.seq == rcv_buf_.rcv_nxt();
   const bool had_hole = rcv_buf_.out_of_order_bytes() > 0;
+  // RFC 9293 3.10.7.4: everything up to the edge we advertised is in the
+  // window, including what rounding up to the window scale added.
+  rcv_buf_.advertise(rcv_adv_);
   const std::uint32_t advanced =
       rcv_buf_.insert(seg.seq, m, seg.payload.data(), static_cast<std::uint32_t>(seg.payload.size()));
   counters_.bytes_received += advanced;

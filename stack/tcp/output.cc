@@ -61,8 +61,16 @@ std::uint16_t Tcb::advertised_window() {
   wnd = static_cast<std::uint32_t>(std::max<std::int32_t>(edge - rcv_nxt, 0));
   std::uint32_t scaled = wnd >> rcv_wscale_;
   // Rounding down to the scale's unit would pull the right edge back by up
-  // to 2^shift - 1 bytes; round up instead, as Linux's tcp_select_window().
-  if (rcv_nxt + (scaled << rcv_wscale_) < old_edge) ++scaled;
+  // to 2^shift - 1 bytes; round up instead, as Linux's tcp_select_window(),
+  // while that offers less than one unit beyond the buffer's room. Beyond
+  // it, each ACK would round up again and a full buffer never close its
+  // window; the edge the field then shows is a little behind rcv_adv_, and
+  // data up to rcv_adv_ is still accepted.
+  const Seq room_edge = rcv_nxt + rcv_buf_.window();
+  const Seq rounded_up = rcv_nxt + ((scaled + 1) << rcv_wscale_);
+  if (rcv_nxt + (scaled << rcv_wscale_) < old_edge &&
+      static_cast<std::int32_t>(rounded_up - room_edge) < (1 << rcv_wscale_))
+    ++scaled;
   if (scaled > 65535) scaled = 65535;
   rcv_adv_ = rcv_nxt + (scaled << rcv_wscale_);
   if (rcv_adv_ < old_edge) rcv_adv_ = old_edge;

@@ -68,12 +68,18 @@ void ReceiveBuffer::release_all() {
 void ReceiveBuffer::reset(wire::Seq rcv_nxt) {
   release_all();
   rcv_nxt_ = rcv_nxt;
+  advertised_edge_ = rcv_nxt;
   arrivals_ = 0;
+}
+
+wire::Seq ReceiveBuffer::right_edge() const {
+  const wire::Seq room_edge = rcv_nxt_ + window();
+  return advertised_edge_ > room_edge ? advertised_edge_ : room_edge;
 }
 
 void ReceiveBuffer::set_capacity(std::uint32_t capacity) {
   capacity_ = std::clamp(capacity, readable_, kMaxCapacity);
-  drop_out_of_order_from(rcv_nxt_ + window());
+  drop_out_of_order_from(right_edge());
 }
 
 std::size_t ReceiveBuffer::max_out_of_order_chunks() const {
@@ -85,7 +91,7 @@ std::uint32_t ReceiveBuffer::insert(wire::Seq seq, rte_mbuf* m, const std::uint8
   // RFC 9293 3.10.7.4: only the part inside [RCV.NXT, RCV.NXT + RCV.WND) is
   // acceptable; the rest is trimmed off, and a segment with nothing inside
   // (an old duplicate, or beyond the window) keeps nothing.
-  const wire::Seq right_edge = rcv_nxt_ + window();
+  const wire::Seq right_edge = this->right_edge();
   if (len == 0 || seq + len <= rcv_nxt_ || seq >= right_edge) {
     rte_pktmbuf_free(m);
     return 0;

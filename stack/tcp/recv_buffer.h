@@ -33,9 +33,19 @@ class ReceiveBuffer {
   // Drops everything held; the next in-order byte is `rcv_nxt` (IRS + 1).
   void reset(wire::Seq rcv_nxt);
 
+  // The right edge of the window the owner offered the peer. The window
+  // field's scale can only express multiples of 2^shift, so the edge
+  // announced may lie a little beyond rcv_nxt() + window(); bytes up to it
+  // were offered and are accepted (RFC 9293 3.10.7.4), as Linux accepts up
+  // to tcp_receive_window().
+  void advertise(wire::Seq right_edge) { advertised_edge_ = right_edge; }
+  // Where acceptable data ends: the larger of the buffer's room and the
+  // edge advertised.
+  wire::Seq right_edge() const;
+
   // Offers a segment's payload [seq, seq + len), which lies contiguously in
   // `m` starting at `payload`. Bytes before rcv_nxt() (already received) and
-  // at or beyond rcv_nxt() + window() are trimmed away (RFC 9293 3.10.7.4);
+  // at or beyond right_edge() are trimmed away (RFC 9293 3.10.7.4);
   // bytes already held out of order are trimmed from the new segment, so
   // every byte is stored once and the earlier copy is kept. In-order data
   // becomes readable, followed by any out-of-order data the hole was
@@ -59,7 +69,8 @@ class ReceiveBuffer {
   // of the window back as they arrive, the shrinking RFC 9293 3.8.6 tells a
   // receiver not to do. The right edge moves only forward: readable() grows
   // exactly as RCV.NXT does, and read() moves the edge right.
-  std::uint32_t window() const { return capacity_ - readable_; }
+  // Data accepted up to an advertised edge beyond the capacity closes it.
+  std::uint32_t window() const { return readable_ < capacity_ ? capacity_ - readable_ : 0; }
   std::uint32_t capacity() const { return capacity_; }
   // Receive-window auto-tuning grows it. Never set below readable(); a
   // smaller capacity drops out-of-order data beyond the new right edge, which
@@ -107,6 +118,7 @@ class ReceiveBuffer {
 
   std::uint32_t capacity_;
   wire::Seq rcv_nxt_;
+  wire::Seq advertised_edge_;
   std::uint32_t readable_ = 0;
   // In order, oldest first: readable_chunks_[head_..]. Fully read chunks
   // leave from the front without moving the rest, and the vector keeps its

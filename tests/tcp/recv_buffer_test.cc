@@ -170,6 +170,32 @@ TEST_F(ReceiveBufferTest, BytesBeyondTheWindowAreTrimmed) {
   EXPECT_EQ(read(rb, 2000), stream(1000, 400));
 }
 
+TEST_F(ReceiveBufferTest, BytesUpToTheAdvertisedEdgeAreKeptBeyondTheCapacity) {
+  // RFC 9293 3.10.7.4: the window is what was advertised. A scaled window
+  // rounded up to 128-byte units offers a few bytes beyond the capacity;
+  // they are in the window and kept.
+  ReceiveBuffer rb(1000);
+  rb.reset(kR);
+  rb.advertise(kR + 1024);
+  EXPECT_EQ(rb.right_edge(), kR + 1024);
+  EXPECT_EQ(rx_stream(rb, 1000, 100), 0u) << "out of order, straddling the advertised edge";
+  EXPECT_EQ(rb.out_of_order_bytes(), 24u);
+  EXPECT_EQ(rx_stream(rb, 0, 1000), 1024u);
+  EXPECT_EQ(rb.readable(), 1024u);
+  EXPECT_EQ(rb.window(), 0u) << "no room left, and no wrap-around below zero";
+  EXPECT_EQ(rx_stream(rb, 1024, 10), 0u) << "beyond the advertised edge";
+  EXPECT_EQ(read(rb, 2000), stream(1024));
+  EXPECT_EQ(rb.window(), 1000u);
+}
+
+TEST_F(ReceiveBufferTest, AnAdvertisedEdgeBehindTheRoomChangesNothing) {
+  ReceiveBuffer rb(1000);
+  rb.reset(kR);
+  rb.advertise(kR + 500);
+  EXPECT_EQ(rb.right_edge(), kR + 1000);
+  EXPECT_EQ(rx_stream(rb, 0, 1500), 1000u);
+}
+
 TEST_F(ReceiveBufferTest, OutOfOrderIsHeldThenReleasedInOrderWhenTheHoleFills) {
   ReceiveBuffer rb(64 * 1024);
   rb.reset(kR);

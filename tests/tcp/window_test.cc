@@ -83,6 +83,36 @@ TEST_F(Window, ScaledWindowNeverPullsTheRightEdgeBack) {
   EXPECT_GE(sent[0].repr.ack + (std::uint32_t{sent[0].repr.window} << 7), edge) << sent[0];
 }
 
+TEST_F(Window, DataUpToTheRoundedUpEdgeIsAccepted) {
+  // The window field counts 128-byte units (shift 7), so the edge we
+  // advertise is rounded up, up to 127 bytes beyond the buffer's room
+  // (Linux's tcp_select_window()). Those bytes are in the window we
+  // offered (RFC 9293 3.10.7.4): a peer that fills it exactly must see
+  // every byte acknowledged, not wait for its persist timer.
+  config_.rcvbuf = 8 * kMss;
+  rebuild();
+  Tcb* tcb = open(0ms, seg(kSyn).mss(kMss).wscale(7));
+  ASSERT_EQ(tcb->rcv_wscale(), 7);
+  Seq next = R;
+  Seq edge = R + 8 * kMss;  // the furthest edge offered; the SYN-ACK's window is unscaled
+  for (int i = 0; i < 20 && next < edge; ++i) {
+    const std::uint32_t len = std::min(kMss, static_cast<std::uint32_t>(edge - next));
+    rx(seg(kAck).with_seq(next).with_ack(L).data(std::string(len, 'x')));
+    next += len;
+    auto sent = tx();
+    ASSERT_FALSE(sent.empty()) << "the first segments are ACKed at once";
+    ASSERT_EQ(sent.back().repr.ack, next) << "every byte offered is kept";
+    const Seq offered = sent.back().repr.ack + (std::uint32_t{sent.back().repr.window} << 7);
+    if (offered > edge) edge = offered;
+  }
+  EXPECT_EQ(edge, next) << "the window closed";
+  EXPECT_GT(tcb->readable(), 8 * kMss) << "rounding up offered bytes beyond the buffer";
+  EXPECT_LT(tcb->readable(), 8 * kMss + 128) << "never a whole unit beyond it";
+  rx(seg(kAck).with_seq(next).with_ack(L).data("z"));
+  expect_tx(seg(kAck).with_seq(L).with_ack(next).wnd(0), "a byte beyond the edge is not kept");
+  EXPECT_EQ(app_recv(tcb).size(), static_cast<std::uint32_t>(next - R));
+}
+
 TEST_F(Window, ReceiveWindowShrinksAsDataIsBuffered) {
   open_small_buffer();
   peer_data(0, kMss);
