@@ -2,14 +2,15 @@
 #include "compat.h"
 
 static void dut(void) {
+  SYNC("ready");
   int fd = tcp_socket();
   struct timeval tv = {.tv_usec = 200000};
   CALL(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv));
   long t = now_ms();
-  CALL(connect(fd, SA_IN("198.18.0.99", PORT), sizeof(struct sockaddr_in)));
+  CALL(connect(fd, PEER_SA(PORT)));
   say_elapsed(t, 200);
-  CALL(connect(fd, SA_IN("198.18.0.99", PORT), sizeof(struct sockaddr_in)));
+  CALL(connect(fd, PEER_SA(PORT)));
   CALL(close(fd));
 }
 
-COMPAT_CASE(dut, NULL)
+COMPAT_CASE(dut, peer_blackhole)

@@ -6,6 +6,7 @@ static void dut(void) {
   int l[2];
   for (int i = 0; i < 2; i++) {
     l[i] = tcp_socket();
+    SETINT(l[i], SOL_SOCKET, SO_REUSEADDR, 1);
     SETINT(l[i], SOL_SOCKET, SO_REUSEPORT, 1);
     CALL(bind(l[i], DUT_SA(PORT)));
     CALL(listen(l[i], 8));

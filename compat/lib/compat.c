@@ -654,7 +654,7 @@ int compat_main(int argc, char **argv, void (*dut)(void), void (*peer)(void)) {
   return 0;
 }
 
-static int peer_accepted(void) {
+int peer_accepted(void) {
   int l = peer_listen(PORT);
   SYNC("ready");
   int c = accept_one(l);
@@ -696,14 +696,10 @@ void peer_hold(void) {
 
 void peer_none(void) { SYNC("ready"); }
 
-static void hello_then_sink(int c, bool fin) {
+void hello_then_sink(int c, bool fin) {
   MUST(send(c, "hello", 5, 0));
-  if (fin) {
-    MUST(shutdown(c, SHUT_WR));
-    wait_state(c, TCP_FIN_WAIT2);
-  } else {
-    wait_acked(c);
-  }
+  if (fin) MUST(shutdown(c, SHUT_WR));
+  wait_acked(c);  // the FIN too: it takes a sequence number
   SYNC("sent");
   recv_until_eof(c);
   close(c);
@@ -730,4 +726,15 @@ int dut_accepted(void) {
   int c = accept_one(l);
   close(l);
   return c;
+}
+
+void peer_blackhole(void) {
+  int l = listen_on(PEER_IP, PORT, 0);
+  // Linux drops a SYN when the accept queue is full (tcp_conn_request);
+  // with backlog 0 one established connection fills it.
+  int filler = connect_to(PEER_IP, PORT);
+  (void)filler;
+  sleep_ms(20);
+  SYNC("ready");
+  (void)l;
 }

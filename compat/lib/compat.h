@@ -186,11 +186,18 @@ void peer_close(void);       // closes at once (FIN)
 void peer_rst(void);         // resets at once
 void peer_hold(void);        // holds it open until SYNC "done", then closes
 void peer_none(void);        // SYNC "ready" only: nothing listens on PORT
+// A listener on PORT whose accept queue is full: SYNs to it are dropped, so
+// a connect to it stays pending (SYN_SENT) until the case ends.
+void peer_blackhole(void);
 // Send "hello", wait until it is acknowledged, SYNC "sent", sink until EOF.
 void peer_hello(void);
 void peer_hello_fin(void);   // the same, then a FIN before SYNC "sent"
 // The DUT listens on PORT: SYNC "ready", connect, sink until EOF.
 void peer_client(void);
 void peer_client_hello(void);  // the same, sending "hello" and SYNC "sent" first
+int peer_accepted(void);  // listen on PORT, SYNC "ready", accept one
+// On connection c: send "hello" (and a FIN), wait for the ACK, SYNC "sent",
+// sink until EOF, close.
+void hello_then_sink(int c, bool fin);
 // DUT side: listen on PORT, SYNC "ready", accept one.
 int dut_accepted(void);
