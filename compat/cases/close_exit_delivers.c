@@ -1,0 +1,25 @@
+// A child sends, closes and exits before the peer reads: the kernel still
+// delivers the data and the FIN after the process is gone.
+#include "compat.h"
+
+static void child(void *arg) {
+  (void)arg;
+  int fd = connect_to(PEER_IP, PORT);
+  send_pattern(fd, 512 << 10);
+  close(fd);
+}
+
+static void dut(void) {
+  SYNC("ready");
+  wait_child(fork_child(child, NULL));
+  SYNC("exited");
+}
+
+static void peer(void) {
+  int c = peer_accepted();
+  SYNC("exited");
+  recv_until_eof(c);
+  close(c);
+}
+
+COMPAT_CASE(dut, peer)

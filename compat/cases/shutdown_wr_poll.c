@@ -1,0 +1,26 @@
+// Readiness after our SHUT_WR, after the peer's FIN, and after both.
+#include "compat.h"
+
+static void dut(void) {
+  SYNC("ready");
+  int fd = dut_connect(PORT);
+  name_fd(fd, "sock");
+  struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP};
+  poll_show(&p, 1, 0);
+  CALL(shutdown(fd, SHUT_WR));
+  poll_show(&p, 1, 0);
+  SYNC("eof");
+  wait_ev(fd, POLLRDHUP);
+  poll_show(&p, 1, 0);
+  CALL(close(fd));
+}
+
+static void peer(void) {
+  int c = peer_accepted();
+  recv_until_eof(c);
+  MUST(shutdown(c, SHUT_WR));
+  SYNC("eof");
+  close(c);
+}
+
+COMPAT_CASE(dut, peer)

@@ -1,0 +1,23 @@
+// TCP_INFO's state through a connection's life, seen from the client.
+#include "compat.h"
+
+static void dut(void) {
+  int fd = tcp_socket();
+  show_tcp_info(fd);
+  SYNC("ready");
+  CALL(connect(fd, PEER_SA(PORT)));
+  show_tcp_info(fd);
+  CALL(shutdown(fd, SHUT_WR));
+  SYNC("fin");
+  show_tcp_info(fd);
+  CALL(close(fd));
+}
+
+static void peer(void) {
+  int c = peer_accepted();
+  recv_until_eof(c);
+  SYNC("fin");
+  close(c);
+}
+
+COMPAT_CASE(dut, peer)
