@@ -188,7 +188,8 @@ Tcb::InputResult Tcb::input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) 
     }
   }
   if (fin_seq_ && *fin_seq_ == rcv_buf_.rcv_nxt() && !fin_received_) process_fin(now);
-  else if (fin_seq_ && !fin_received_) schedule_ack(true, now);  // FIN beyond a hole
+  // A bare FIN beyond a hole is ACKed at once; data was ACKed with its text.
+  else if (fin_seq_ && !fin_received_ && seg.payload.empty()) schedule_ack(true, now);
 
   if (m != nullptr) rte_pktmbuf_free(m);
   return {};
@@ -458,11 +459,19 @@ void Tcb::process_data(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) {
   const std::uint32_t advanced =
       rcv_buf_.insert(seg.seq, m, seg.payload.data(), static_cast<std::uint32_t>(seg.payload.size()));
   counters_.bytes_received += advanced;
-  if (!in_order || had_hole) {
-    // RFC 5681 4.2: an out-of-order segment, or one filling all or part of
-    // a hole, is acknowledged at once (so the sender sees duplicate ACKs /
-    // SACKs, and learns at once that the hole is repaired).
-    if (!in_order) ++counters_.ooo_segments_in;
+  if (!in_order) {
+    // RFC 5681 4.2: an out-of-order segment gets an immediate duplicate
+    // ACK of its own, with SACK blocks as of its arrival (RFC 2018 4), not
+    // one ACK for the whole burst: the sender counts duplicates (RFC 5681
+    // 3.2) and newly SACKed data (RFC 6675 2) per ACK.
+    ++counters_.ooo_segments_in;
+    immediate_acks_.push_back(make_segment(kAck, acceptable_seq(), now));
+    wants_output_ = true;
+    return;
+  }
+  if (had_hole) {
+    // RFC 5681 4.2: a segment filling all or part of a hole is ACKed at
+    // once, so the sender learns at once that the hole is repaired.
     schedule_ack(true, now);
     return;
   }

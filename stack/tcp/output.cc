@@ -228,6 +228,7 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
 
 void Tcb::output(Instant now, std::vector<OutSegment>& out) {
   wants_output_ = false;
+  if (state_ == State::Closed) immediate_acks_.clear();
   if (send_rst_) {
     send_rst_ = false;
     OutSegment rst = make_segment(kRst | kAck, acceptable_seq(), now);
@@ -236,6 +237,8 @@ void Tcb::output(Instant now, std::vector<OutSegment>& out) {
     out.push_back(rst);
     return;
   }
+  out.insert(out.end(), immediate_acks_.begin(), immediate_acks_.end());
+  immediate_acks_.clear();
   switch (state_) {
     case State::Closed:
     case State::Listen:

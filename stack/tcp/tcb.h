@@ -333,6 +333,9 @@ class Tcb {
 
   // ACK scheduling (RFC 1122 4.2.3.2, RFC 9293 3.8.6.3).
   bool ack_now_ = false;
+  // RFC 5681 4.2: duplicate ACKs made as out-of-order segments arrived,
+  // sent first at the next output().
+  std::vector<OutSegment> immediate_acks_;
   bool send_rst_ = false;          // abort(): a RST is due at the next output()
   bool retransmit_head_ = false;   // fast retransmit / partial ACK: resend SND.UNA's segment
   bool probe_due_ = false;         // keepalive or window probe: an ACK with SEQ = SND.UNA - 1

@@ -113,6 +113,23 @@ TEST_F(DelayedAck, OutOfOrderSegmentIsAckedAtOnce) {
   EXPECT_EQ(tcb->counters().ooo_segments_in, 2u);
 }
 
+TEST_F(DelayedAck, EachOutOfOrderSegmentOfABurstGetsItsOwnDuplicateAck) {
+  // RFC 5681 4.2: a TCP receiver SHOULD send an immediate duplicate ACK
+  // when an out-of-order segment arrives, one per segment, even when a
+  // poll handles several: three losses' worth of duplicates must reach the
+  // sender as three (RFC 5681 3.2), as Linux sends one per segment.
+  Tcb* tcb = open_past_quickack();
+  auto data = [&](std::uint32_t off) {
+    return seg(kAck).with_seq(R + off).with_ack(L).data(std::string(kMss, 'd'));
+  };
+  rx_burst({data(kMss), data(2 * kMss), data(3 * kMss)});
+  expect_txs({our_ack(0), our_ack(0), our_ack(0)}, "three duplicates from one burst");
+  EXPECT_EQ(tcb->counters().ooo_segments_in, 3u);
+  rx_burst({data(4 * kMss), data(0)});
+  expect_txs({our_ack(0), our_ack(5 * kMss)}, "the duplicate, then the hole filled");
+  quiet_for(200ms, "nothing delayed is left");
+}
+
 TEST_F(DelayedAck, SegmentFillingAHoleIsAckedAtOnce) {
   // RFC 5681 4.2: a segment that fills in all or part of a gap SHOULD be
   // acknowledged immediately.

@@ -78,6 +78,16 @@ void TcpTest::advance(Duration d) {
 }
 
 void TcpTest::rx(const Seg& s) {
+  deliver(s);
+  tcp_->poll(now_);
+}
+
+void TcpTest::rx_burst(std::initializer_list<Seg> segs) {
+  for (const Seg& s : segs) deliver(s);
+  tcp_->poll(now_);
+}
+
+void TcpTest::deliver(const Seg& s) {
   wire::TcpRepr tcp{.src_port = s.src_port,
                     .dst_port = s.dst_port,
                     .seq = s.seq,
@@ -100,7 +110,6 @@ void TcpTest::rx(const Seg& s) {
   auto packet = net_->input(m, now_);
   ASSERT_TRUE(packet) << "the network layer dropped the segment";
   tcp_->input(*packet, now_);
-  tcp_->poll(now_);
 }
 
 std::vector<Sent> TcpTest::tx() {

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -100,6 +101,9 @@ class TcpTest : public ::testing::Test {
   // The peer sends `s` (at the current time); the layer processes it and
   // flushes its output.
   void rx(const Seg& s);
+  // The peer's segments arrive together, in one receive burst: the layer
+  // processes them all, then produces output once, as one poll does.
+  void rx_burst(std::initializer_list<Seg> segs);
   // Every segment the stack sent since the last call.
   std::vector<Sent> tx();
   // Exactly one segment was sent, and it matches `expected`.
@@ -130,6 +134,8 @@ class TcpTest : public ::testing::Test {
   std::unique_ptr<TcpLayer> tcp_;
 
  private:
+  void deliver(const Seg& s);
+
   Instant now_{std::chrono::seconds(1000)};
 };
 

@@ -41,6 +41,19 @@ TEST_F(SackReceiver, MostRecentBlockFirst) {
   expect_tx(ack_with(0, {{500, 600}, {300, 400}, {100, 200}}));
 }
 
+TEST_F(SackReceiver, EachOutOfOrderSegmentOfABurstReportsItself) {
+  // RFC 5681 4.2: an immediate duplicate ACK per out-of-order segment; RFC
+  // 2018 4: each one's first block reports the segment that triggered it,
+  // so a burst handled in one poll still tells the sender of every segment.
+  open_sack();
+  auto data = [&](std::uint32_t from) {
+    return seg(kAck).with_seq(R + from).with_ack(L).data(std::string(100, 'x'));
+  };
+  rx_burst({data(100), data(300), data(500)});
+  expect_txs({ack_with(0, {{100, 200}}), ack_with(0, {{300, 400}, {100, 200}}),
+              ack_with(0, {{500, 600}, {300, 400}, {100, 200}})});
+}
+
 TEST_F(SackReceiver, OlderBlockThatGrowsMovesToTheFront) {
   open_sack();
   data_at(100, 100);
