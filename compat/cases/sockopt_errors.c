@@ -9,9 +9,9 @@ static void dut(void) {
   CALL(setsockopt(fd, SOL_SOCKET, 9999, &v, sizeof v));
   CALL(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, 1));
   CALL(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, 0));
-  CALL(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, (void *)8, sizeof v));
-  CALL(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, (void *)8, &len));
-  CALL(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, (socklen_t *)8));
+  CALL(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, bad_pointer(), sizeof v));
+  CALL(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, bad_pointer(), &len));
+  CALL(getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, bad_pointer()));
   CALL(getsockopt(fd, IPPROTO_TCP, 9999, &v, &len));
   CALL(getsockopt(fd, 9999, 1, &v, &len));
   len = 1;

@@ -47,6 +47,8 @@ const char *errname(int err) {
   return n ? n : "E?";
 }
 
+void *bad_pointer(void) { return (void *)8; }
+
 // Rotating per-thread buffers so one say() can format several values.
 static char *scratch(void) {
   static __thread char bufs[8][256];

@@ -97,6 +97,8 @@ long log_part(const char *expr, long r, int err, long total);
   })
 
 const char *errname(int err);
+// An unmapped address for EFAULT cases, opaque to the compiler's warnings.
+void *bad_pointer(void);
 const char *fmt_addr(const struct sockaddr *sa);
 const char *fmt_events(uint32_t ev);  // EPOLL*/POLL* bits, same values
 const char *tcp_state_name(int state);

@@ -1,0 +1,23 @@
+// dup2 over the last descriptor of a connection closes it: the peer sees
+// EOF.
+#include "compat.h"
+
+static void dut(void) {
+  SYNC("ready");
+  int fd = dut_connect(PORT);
+  CALL(send(fd, "bye", 3, 0));
+  int null = (int)MUST(open("/dev/null", O_RDWR));
+  CALL(dup2(null, fd));
+  SYNC("eof");
+  CALL(close(fd));
+  CALL(close(null));
+}
+
+static void peer(void) {
+  int c = peer_accepted();
+  recv_until_eof(c);
+  SYNC("eof");
+  close(c);
+}
+
+COMPAT_CASE(dut, peer)
