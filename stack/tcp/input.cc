@@ -363,16 +363,25 @@ void Tcb::on_new_ack(Seq ack, const wire::TcpRepr& seg, Instant now) {
 
   // RFC 7323 4.1 / RFC 6298 with Karn's rule.
   if (ts_enabled_ && seg.options.timestamps && seg.options.timestamps->ecr != 0) {
-    const std::uint32_t now_ms = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
-    const auto ms = static_cast<std::int32_t>(now_ms - seg.options.timestamps->ecr);
-    if (ms >= 0) rtt_.sample(std::chrono::milliseconds(std::max(ms, 1)));
+    const std::uint32_t ecr = seg.options.timestamps->ecr;
+    // After an RTO, an echo older than the retransmission acknowledges an
+    // earlier transmission the network delayed: its RTT spans the timeout
+    // and would inflate SRTT. Sample only when TSecr >= the retransmission's
+    // TSval (RFC 7323 4.1 and Karn; Linux's tcp_clean_rtt_queue() takes no
+    // sample for retransmitted data either).
+    const bool stale =
+        retransmit_tsval_ && static_cast<std::int32_t>(ecr - *retransmit_tsval_) < 0;
+    const auto ms = static_cast<std::int32_t>(ts_clock(now) - ecr);
+    if (!stale && ms >= 0) rtt_.sample(std::chrono::milliseconds(std::max(ms, 1)));
   } else if (rtt_seq_ && ack > *rtt_seq_) {
     rtt_.sample(now - rtt_sent_at_);
     rtt_seq_.reset();
   }
   rtt_.reset_backoff();
   retransmissions_ = 0;
+  // All that was outstanding at the timeout is acknowledged: later echoes
+  // time segments sent after it.
+  if (ack >= recover_) retransmit_tsval_.reset();
 
   if (in_recovery_) {
     if (ack >= recover_) {

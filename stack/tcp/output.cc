@@ -28,13 +28,13 @@ std::uint32_t sack_option_len(const ReceiveBuffer& rcv, bool sack, bool timestam
   return static_cast<std::uint32_t>(o.emitted_len() - without_sack.emitted_len());
 }
 
+}  // namespace
+
 std::uint32_t ts_clock(Instant now) {
   // RFC 7323 5.4: a 1 ms timestamp clock.
   return static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
 }
-
-}  // namespace
 
 std::uint32_t Tcb::flight_size() const { return static_cast<std::uint32_t>(snd_max_ - snd_una_); }
 

@@ -122,6 +122,9 @@ wire::TcpRepr rst_for(const wire::TcpRepr& seg);
 // largest receive buffer be advertised (at most 14).
 std::uint8_t receive_window_shift(const TcpConfig& config);
 
+// Our RFC 7323 TSval at `now`: a 1 ms clock (section 5.4).
+std::uint32_t ts_clock(Instant now);
+
 // The timer node inside a TCB, so the layer's wheel can find its owner.
 enum class TimerKind : std::uint32_t {
   Retransmit = 1,
@@ -327,6 +330,9 @@ class Tcb {
   // count what has left the network (RFC 6675's pipe does that with SACK).
   std::int64_t recovery_inflation_ = 0;
   std::optional<Seq> rtt_seq_;     // Karn: the segment being timed (no timestamps)
+  // Our TSval when an RTO first resent data still unacknowledged (Linux's
+  // retrans_stamp): an echo older than it times an earlier transmission.
+  std::optional<std::uint32_t> retransmit_tsval_;
   Instant rtt_sent_at_{};
   unsigned retransmissions_ = 0;   // consecutive RTO expiries for the same data
   Instant last_activity_{};        // for keepalive and idle restart

@@ -111,6 +111,7 @@ void Tcb::on_retransmit_timeout(Instant now) {
   recover_ = snd_max_;
   snd_nxt_ = snd_una_;
   rtt_seq_.reset();
+  if (!retransmit_tsval_) retransmit_tsval_ = ts_clock(now);
   timers_.arm(rto_timer_, now + rtt_.rto());
   wants_output_ = true;
 }

@@ -175,6 +175,50 @@ TEST_F(Timestamps, RetransmittedSegmentIsTimedByItsEcho) {
   EXPECT_EQ(tcb->rtt().srtt(), 93750us);
 }
 
+TEST_F(Timestamps, LateAckOfTheOriginalAfterATimeoutGivesNoSample) {
+  // The first transmission was only delayed: its ACK arrives after the RTO
+  // resent the data, echoing the first TSval. RFC 7323 4.1 with Karn's rule
+  // (Linux's tcp_clean_rtt_queue()): TSecr predates the retransmission, so
+  // the 350 ms it spans, timeout included, is no sample.
+  Tcb* tcb = open_ts(100ms);
+  const std::uint32_t first_sent = our_ts();
+  app_send(tcb, pattern(2 * (kMss - 12)));
+  ASSERT_EQ(tx().size(), 2u);
+  advance(300ms);
+  auto resent = tx();
+  ASSERT_EQ(resent.size(), 1u) << "the RTO resends the first segment";
+  advance(50ms);
+  rx(seg(kAck).with_seq(R).with_ack(L + (kMss - 12)).ts(101, first_sent));
+  EXPECT_EQ(tcb->rtt().srtt(), 100ms) << "no sample from the stale echo";
+  EXPECT_EQ(tcb->rtt().rttvar(), 50ms);
+  // The next ACK echoes the retransmission: a real 60 ms round trip.
+  advance(10ms);
+  rx(seg(kAck).with_seq(R).with_ack(L + 2 * (kMss - 12)).ts(102, resent[0].repr.options.timestamps->val));
+  EXPECT_EQ(tcb->rtt().srtt(), 95ms) << "SRTT = 7/8 * 100 + 1/8 * 60";
+}
+
+TEST_F(Timestamps, EachTimeoutIsJudgedByItsOwnRetransmission) {
+  // A later timeout starts a new episode: an echo that predates its
+  // retransmission is stale even though it follows the first episode's.
+  Tcb* tcb = open_ts(100ms);
+  app_send(tcb, "abc");
+  tx();
+  advance(300ms);
+  auto resent = tx();
+  ASSERT_EQ(resent.size(), 1u);
+  advance(100ms);
+  rx(seg(kAck).with_seq(R).with_ack(L + 3).ts(101, resent[0].repr.options.timestamps->val));
+  EXPECT_EQ(tcb->rtt().srtt(), 100ms) << "the retransmission's own 100 ms round trip";
+  const std::uint32_t second_sent = our_ts();
+  app_send(tcb, "def");
+  ASSERT_EQ(tx().size(), 1u);
+  advance(300ms);
+  ASSERT_EQ(tx().size(), 1u) << "the second timeout";
+  advance(50ms);
+  rx(seg(kAck).with_seq(R).with_ack(L + 6).ts(102, second_sent));
+  EXPECT_EQ(tcb->rtt().srtt(), 100ms) << "stale: sent before the second retransmission";
+}
+
 TEST_F(Timestamps, DuplicateAckGivesNoSample) {
   // RFC 7323 4.2: only an ACK that advances the left edge is timed.
   Tcb* tcb = open_ts(100ms);
