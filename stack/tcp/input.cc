@@ -400,6 +400,7 @@ void Tcb::on_new_ack(Seq ack, const wire::TcpRepr& seg, Instant now) {
     }
   } else {
     dup_acks_ = 0;
+    limited_transmit_bytes_ = 0;
     cc_.on_ack(data_acked, now, rtt_.has_sample() ? rtt_.srtt() : Duration(0));
   }
 
@@ -428,7 +429,9 @@ void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
   if ((dup_acks_ >= Scoreboard::kDupThresh || sack_loss) && snd_una_ >= recover_) {
     in_recovery_ = true;
     recover_ = snd_max_;
-    cc_.on_loss(flight_size());
+    // RFC 5681 3.2 step 2: data sent by Limited Transmit is not counted.
+    cc_.on_loss(flight_size() - limited_transmit_bytes_);
+    limited_transmit_bytes_ = 0;
     // RFC 6582 3.2 step 2: cwnd = ssthresh + 3 SMSS, for the three segments
     // the duplicates say have left the network.
     recovery_inflation_ = sack_enabled_ ? 0 : std::int64_t{Scoreboard::kDupThresh} * mss_;
@@ -437,6 +440,8 @@ void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
     ++counters_.fast_retransmits;
     wants_output_ = true;
     rtt_seq_.reset();
+  } else if (dup_acks_ < Scoreboard::kDupThresh) {
+    wants_output_ = true;  // RFC 3042: Limited Transmit may send
   }
   (void)now;
 }

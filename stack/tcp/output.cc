@@ -118,6 +118,13 @@ OutSegment Tcb::make_segment(std::uint8_t flags, Seq seq, Instant now) {
   return out;
 }
 
+bool Tcb::limited_transmit_allowed(Seq from) const {
+  // RFC 3042 2: new data only (not the go-back-N resend after an RTO),
+  // before fast recovery, on the first DupThresh - 1 duplicates.
+  return !in_recovery_ && dup_acks_ > 0 && dup_acks_ < Scoreboard::kDupThresh &&
+         from >= snd_max_;
+}
+
 bool Tcb::nagle_allows(std::uint32_t len) const {
   if (len >= mss_) return true;
   // TCP_CORK: hold partial segments until uncorked, or for 200 ms at most
@@ -177,7 +184,15 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
     // the pipe already keeps the flight under cwnd (RFC 6675 5 (C)): cwnd
     // counted from SND.UNA would also count SACKed data, so only the
     // receiver's window bounds new data there.
-    const Seq wnd_edge = snd_una_ + (pipe_limited ? snd_wnd_ : send_window());
+    const Seq cwnd_edge = snd_una_ + (pipe_limited ? snd_wnd_ : send_window());
+    Seq wnd_edge = cwnd_edge;
+    if (limited_transmit_allowed(from)) {
+      // RFC 3042 2: the first and second duplicate ACKs each let one new
+      // segment out, if the receiver's window allows and the outstanding
+      // data stays within cwnd + 2 SMSS; cwnd itself is not changed.
+      const Seq lt_edge = snd_una_ + std::min<std::uint32_t>(snd_wnd_, cc_.cwnd() + dup_acks_ * mss_);
+      if (lt_edge > wnd_edge) wnd_edge = lt_edge;
+    }
     const std::uint32_t usable = wnd_edge > from ? static_cast<std::uint32_t>(wnd_edge - from) : 0;
     if (len > usable) {
       // RFC 9293 3.8.6.2.1 (sender SWS avoidance): do not send a sliver of
@@ -189,6 +204,10 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
     if (len > 0 && len < seg_mss && from >= snd_max_ && !nagle_allows(len) &&
         !(fin_queued_ && len == available))
       len = 0;
+    // RFC 5681 3.2 step 2: what Limited Transmit sent does not count in the
+    // FlightSize that sets ssthresh.
+    if (len > 0 && from + len > cwnd_edge && limited_transmit_allowed(from))
+      limited_transmit_bytes_ += static_cast<std::uint32_t>(from + len - std::max(from, cwnd_edge));
   }
 
   // The FIN takes the sequence number after the last byte. It rides on the

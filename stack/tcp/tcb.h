@@ -263,6 +263,7 @@ class Tcb {
   Seq acceptable_seq() const;
   std::uint32_t send_window() const;
   bool nagle_allows(std::uint32_t len) const;
+  bool limited_transmit_allowed(Seq from) const;
   void schedule_ack(bool now_please, Instant t);
   void arm_rto(Instant now);
 
@@ -323,6 +324,8 @@ class Tcb {
   Congestion cc_;
   Scoreboard scoreboard_;
   unsigned dup_acks_ = 0;
+  // RFC 3042: bytes sent beyond cwnd on the first two duplicate ACKs.
+  std::uint32_t limited_transmit_bytes_ = 0;
   bool in_recovery_ = false;
   Seq recover_;                    // RFC 6582 "recover"
   // RFC 6582 3.2: cwnd's inflation by duplicate ACKs (and deflation by

@@ -107,6 +107,7 @@ void Tcb::on_retransmit_timeout(Instant now) {
   scoreboard_.reset();
   in_recovery_ = false;
   dup_acks_ = 0;
+  limited_transmit_bytes_ = 0;
   recovery_inflation_ = 0;
   recover_ = snd_max_;
   snd_nxt_ = snd_una_;

@@ -79,20 +79,26 @@ TEST_F(NewRenoRecovery, FastRetransmitWhateverTheInitialSequenceNumber) {
 }
 
 TEST_F(NewRenoRecovery, FurtherDuplicatesInflateTheWindowAndSendNewData) {
-  // RFC 6582 3.2 step 2: cwnd = ssthresh + 3 SMSS = 8 segments; step 3:
-  // each further duplicate adds one SMSS and a new segment goes out once
-  // cwnd exceeds the 10 in flight.
+  // RFC 3042: the first two duplicates each send one new segment. RFC 6582
+  // 3.2 step 2: on the third, cwnd = ssthresh + 3 SMSS = 8 segments, with
+  // ssthresh from the 10 segments in flight before Limited Transmit (RFC
+  // 5681 3.2); step 3: each further duplicate adds one SMSS, and a new
+  // segment goes out once cwnd exceeds the 12 now in flight.
   ten_in_flight(5);
-  dup_acks(3, L);
-  expect_tx(segment(0));
-  dup_acks(2, L);
-  expect_no_tx("cwnd 10 segments: the flight fills it");
   peer_ack(L);
-  expect_tx(segment(10), "cwnd 11 segments");
+  expect_tx(segment(10), "Limited Transmit");
   peer_ack(L);
-  expect_tx(segment(11));
+  expect_tx(segment(11), "Limited Transmit");
   peer_ack(L);
-  expect_tx(segment(12));
+  expect_tx(segment(0), "fast retransmit");
+  dup_acks(4, L);
+  expect_no_tx("cwnd 9 to 12 segments: the flight fills it");
+  peer_ack(L);
+  expect_tx(segment(12), "cwnd 13 segments");
+  peer_ack(L);
+  expect_tx(segment(13));
+  peer_ack(L);
+  expect_tx(segment(14));
 }
 
 TEST_F(NewRenoRecovery, PartialAckRetransmitsTheNextHole) {
@@ -140,12 +146,15 @@ TEST_F(NewRenoRecovery, FullAckDoesNotReleaseABurst) {
   // RFC 6582 3.2 step 3 warns of a burst when cwnd = ssthresh meets a
   // small flight. The inflated window kept sending during recovery, so the
   // four new segments are still in flight and cwnd (5) lets out just one.
+  // "recover" covers the two Limited Transmit segments (RFC 3042), sent
+  // before recovery began.
   ten_in_flight(10);
-  dup_acks(9, L);
-  auto during = tx();
-  ASSERT_EQ(during.size(), 5u) << "the retransmission and four new segments";
-  peer_ack(L + 10 * kMss);
-  expect_tx(segment(14), "FlightSize (4) + 1 segment");
+  dup_acks(11, L);
+  expect_txs({segment(10), segment(11), segment(0), segment(12), segment(13), segment(14),
+              segment(15)},
+             "two Limited Transmit segments, the retransmission, four new segments");
+  peer_ack(L + 12 * kMss);
+  expect_tx(segment(16), "FlightSize (4) + 1 segment");
 }
 
 TEST_F(NewRenoRecovery, RecoveryEndsAtRecoverNotBefore) {
@@ -161,7 +170,9 @@ TEST_F(NewRenoRecovery, RecoveryEndsAtRecoverNotBefore) {
 TEST_F(NewRenoRecovery, NoFastRetransmitForDuplicatesOfDataBeforeRecover) {
   // RFC 6582 4.1 (after a timeout, "recover" = the highest sequence sent):
   // duplicate ACKs that do not cover it start no fast retransmit; the
-  // go-back-N resend explains them.
+  // go-back-N resend explains them. Nor do the first two send anything by
+  // Limited Transmit (RFC 3042 2): there is no new data below SND.MAX, and
+  // the 9 segments outstanding exceed cwnd (2) + 2 SMSS.
   Tcb* tcb = ten_in_flight();
   advance(200ms);
   expect_tx(segment(0), "RTO");
@@ -266,10 +277,13 @@ TEST_F(CubicRecovery, FullAckLeavesCwndAtSevenTenths) {
 
 TEST_F(CubicRecovery, SecondLossReducesWMaxByFastConvergence) {
   // RFC 9438 4.7: a loss below the previous W_max sets W_max = cwnd * (1 + beta) / 2.
+  // The two Limited Transmit segments (RFC 3042) are below "recover", so
+  // the full ACK covers them.
   Tcb* tcb = ten_in_flight(20);
   dup_acks(3, L);
-  tx();
-  peer_ack(L + 10 * kMss);
+  ASSERT_EQ(tx().size(), 3u);
+  peer_ack(L + 12 * kMss);
+  EXPECT_FALSE(tcb->in_recovery());
   auto sent = tx();
   ASSERT_FALSE(sent.empty());
   const std::uint32_t cwnd = tcb->congestion().cwnd();
@@ -278,6 +292,78 @@ TEST_F(CubicRecovery, SecondLossReducesWMaxByFastConvergence) {
   EXPECT_TRUE(tcb->in_recovery());
   EXPECT_DOUBLE_EQ(tcb->congestion().cubic_w_max_segments(),
                    static_cast<double>(cwnd) / kMss * 1.7 / 2);
+}
+
+// Limited Transmit (RFC 3042), with the default CUBIC unless noted.
+class LimitedTransmit : public FastRecovery {};
+
+TEST_F(LimitedTransmit, FirstAndSecondDuplicatesEachSendOneNewSegment) {
+  // RFC 3042 2: one new segment per duplicate, and cwnd is not changed.
+  Tcb* tcb = ten_in_flight(5);
+  peer_ack(L);
+  expect_tx(segment(10), "first duplicate");
+  EXPECT_EQ(tcb->congestion().cwnd(), 10 * kMss);
+  peer_ack(L);
+  expect_tx(segment(11), "second duplicate");
+  EXPECT_EQ(tcb->congestion().cwnd(), 10 * kMss);
+  EXPECT_FALSE(tcb->in_recovery());
+  peer_ack(L);
+  expect_tx(segment(0), "the third is fast retransmit's (RFC 5681 3.2), not Limited Transmit's");
+}
+
+TEST_F(LimitedTransmit, OnlyIfTheReceiversWindowAllows) {
+  // RFC 3042 2: "if the receiver's advertised window allows".
+  Tcb* tcb = ten_in_flight(5);
+  peer_ack(L, 10 * kMss);  // a window update, not a duplicate (RFC 5681 2)
+  expect_no_tx();
+  peer_ack(L, 10 * kMss);
+  peer_ack(L, 10 * kMss);
+  expect_no_tx("the window holds exactly the 10 segments in flight");
+  EXPECT_EQ(tcb->counters().dup_acks_in, 2u);
+  EXPECT_FALSE(tcb->in_recovery());
+}
+
+TEST_F(LimitedTransmit, NotWithoutNewData) {
+  ten_in_flight(0);
+  dup_acks(2, L);
+  expect_no_tx("Limited Transmit sends only new data");
+}
+
+TEST_F(LimitedTransmit, ANewAckEndsIt) {
+  // The duplicate count starts again with a new cumulative ACK: its
+  // allowance does not carry over (one new segment per duplicate).
+  ten_in_flight(5);
+  peer_ack(L);
+  expect_tx(segment(10));
+  peer_ack(L + kMss);
+  expect_tx(segment(11), "slow start: the ACK of one segment lets one out (plus its growth)");
+  peer_ack(L + kMss);
+  expect_tx(segment(12), "the first duplicate of the new ACK");
+}
+
+class NewRenoLimitedTransmit : public NewRenoRecovery {};
+
+TEST_F(NewRenoLimitedTransmit, SsthreshLeavesOutTheLimitedTransmitSegments) {
+  // RFC 5681 3.2 step 2: "additional data sent in limited transmit MUST
+  // NOT be included" in the FlightSize that sets ssthresh: 10 / 2, not 12 / 2.
+  Tcb* tcb = ten_in_flight(5);
+  dup_acks(3, L);
+  EXPECT_EQ(tx().size(), 3u);
+  EXPECT_EQ(tcb->congestion().ssthresh(), 5 * kMss);
+}
+
+TEST_F(NewRenoLimitedTransmit, RecoverCoversTheLimitedTransmitSegments) {
+  // RFC 6582 3.2 step 2: "recover" is the highest sequence sent when the
+  // third duplicate arrived, Limited Transmit's segments included; an ACK
+  // below them is partial (step 4) and resends the next hole.
+  Tcb* tcb = ten_in_flight(5);
+  dup_acks(3, L);
+  tx();
+  peer_ack(L + 10 * kMss);
+  EXPECT_TRUE(tcb->in_recovery());
+  expect_tx(segment(10), "segment 10 is the partial ACK's hole");
+  peer_ack(L + 12 * kMss);
+  EXPECT_FALSE(tcb->in_recovery());
 }
 
 }  // namespace

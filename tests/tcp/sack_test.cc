@@ -190,14 +190,14 @@ TEST_F(SackSender, OnlyTheHolesAreRetransmitted) {
   // Segments 0 and 2 were lost; 1 and 3.. arrived.
   Tcb* tcb = ten_in_flight(5);
   sack_ack(L, {{1, 2}});
-  expect_no_tx();
+  expect_tx(segment(10), "RFC 3042 (RFC 6675 5): the first duplicate sends one new segment");
   sack_ack(L, {{3, 5}, {1, 2}});
   expect_tx(segment(0), "3 segments SACKed above segment 0: lost");
-  // Pipe: 0 (retransmitted) + 2 (not yet lost) + 5..9 = 7 segments = cwnd.
+  // Pipe: 0 (retransmitted) + 2 (not yet lost) + 5..10 = 8 segments > cwnd (7).
   sack_ack(L, {{3, 6}, {1, 2}});
   // Now 2 is lost too (3 segments SACKed above it): NextSeg rule 1 picks it,
-  // then the pipe (0, 6..9 = 5, plus 2) admits one new segment.
-  expect_txs({segment(2), segment(10)});
+  // and the pipe (0, 2, 6..10) is then 7 = cwnd.
+  expect_txs({segment(2)});
   for (unsigned i = 6; i < 10; ++i) {
     sack_ack(L, {{3, i + 1}, {1, 2}});
     expect_tx(segment(i + 5), "each SACKed segment makes room for one more");
