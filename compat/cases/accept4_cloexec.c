@@ -6,7 +6,7 @@ static void dut(void) {
   SYNC("ready");
   int c = CALL_FD(accept4(l, NULL, NULL, SOCK_CLOEXEC));
   show_flags(c);
-  SYNC("sent");
+  SYNC_HELLO();
   recv_show(c, 64);
   CALL(close(c));
   CALL(close(l));

@@ -13,7 +13,7 @@ static void dut(void) {
   show_name(c);
   show_peer(c);
   show_flags(c);
-  SYNC("sent");
+  SYNC_HELLO();
   recv_show(c, 64);
   CALL(send(c, "world", 5, 0));
   CALL(close(c));

@@ -4,7 +4,7 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  SYNC("sent");
+  SYNC_HELLO();
   show_fionread(fd);
   CALL(close(fd));
 }

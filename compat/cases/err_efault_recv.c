@@ -4,7 +4,7 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  SYNC("sent");
+  SYNC_HELLO();
   CALL(recv(fd, bad_pointer(), 10, 0));
   CALL(read(fd, bad_pointer(), 10));
   show_fionread(fd);

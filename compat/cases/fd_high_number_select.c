@@ -6,7 +6,7 @@ static void dut(void) {
   int fd = dut_connect(PORT);
   CALL(dup2(fd, 1000));
   CALL(close(fd));
-  SYNC("sent");
+  SYNC_HELLO();
   fd_set r;
   FD_ZERO(&r);
   FD_SET(1000, &r);

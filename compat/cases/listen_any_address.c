@@ -12,7 +12,7 @@ static void dut(void) {
   int c = CALL_FD(accept(l, NULL, NULL));
   show_name(c);
   show_peer(c);
-  SYNC("sent");
+  SYNC_HELLO();
   recv_show(c, 64);
   CALL(close(c));
   CALL(close(l));

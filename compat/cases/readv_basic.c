@@ -4,7 +4,7 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  SYNC("sent");
+  SYNC_HELLO();
   char a[2], b[1], c[8];
   struct iovec iov[3] = {{a, sizeof a}, {b, sizeof b}, {c, sizeof c}};
   CALL(readv(fd, iov, 3));

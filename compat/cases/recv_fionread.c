@@ -5,7 +5,7 @@ static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
   show_fionread(fd);
-  SYNC("sent");
+  SYNC_HELLO();
   show_fionread(fd);
   char buf[64];
   CALL_DATA(recv(fd, buf, 2, 0), buf);

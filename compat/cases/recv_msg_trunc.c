@@ -4,7 +4,7 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  SYNC("sent");
+  SYNC_HELLO();
   char buf[64];
   CALL(recv(fd, NULL, 2, MSG_TRUNC));
   CALL_DATA(recv(fd, buf, sizeof buf, 0), buf);

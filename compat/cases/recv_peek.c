@@ -4,7 +4,7 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  SYNC("sent");
+  SYNC_HELLO();
   char buf[64];
   CALL_DATA(recv(fd, buf, 3, MSG_PEEK), buf);
   CALL_DATA(recv(fd, buf, sizeof buf, MSG_PEEK), buf);

@@ -4,7 +4,7 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  SYNC("sent");
+  SYNC_HELLO();
   set_nonblock(fd, true);
   char buf[64];
   CALL_DATA(recv(fd, buf, 40, MSG_WAITALL), buf);

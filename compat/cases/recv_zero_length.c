@@ -5,7 +5,7 @@ static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
   char buf[8];
-  SYNC("sent");
+  SYNC_HELLO();
   CALL(recv(fd, buf, 0, 0));
   CALL(read(fd, buf, 0));
   show_fionread(fd);

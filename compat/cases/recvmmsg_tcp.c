@@ -4,7 +4,7 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  SYNC("sent");
+  SYNC_HELLO();
   char a[8], b[8];
   struct iovec iov[2] = {{a, sizeof a}, {b, sizeof b}};
   struct mmsghdr m[2];

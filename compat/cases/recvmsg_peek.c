@@ -7,7 +7,7 @@ static void dut(void) {
   char buf[16];
   struct iovec iov = {buf, sizeof buf};
   struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-  SYNC("sent");
+  SYNC_HELLO();
   CALL_DATA(recvmsg(fd, &mh, MSG_PEEK), buf);
   CALL_DATA(recvmsg(fd, &mh, 0), buf);
   say("flags 0x%x", mh.msg_flags);

@@ -4,7 +4,7 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  SYNC("sent");
+  SYNC_HELLO();
   CALL(shutdown(fd, SHUT_RD));
   char buf[64];
   CALL_DATA(recv(fd, buf, sizeof buf, 0), buf);

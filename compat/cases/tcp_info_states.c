@@ -8,7 +8,10 @@ static void dut(void) {
   CALL(connect(fd, PEER_SA(PORT)));
   show_tcp_info(fd);
   CALL(shutdown(fd, SHUT_WR));
+  wait_acked(fd);
+  show_tcp_info(fd);
   SYNC("fin");
+  wait_ev(fd, POLLRDHUP);
   show_tcp_info(fd);
   CALL(close(fd));
 }

@@ -707,8 +707,14 @@ void hello_then_sink(int c, bool fin) {
   close(c);
 }
 
-void peer_hello(void) { hello_then_sink(peer_accepted(), false); }
-void peer_hello_fin(void) { hello_then_sink(peer_accepted(), true); }
+static void hello_on_go(bool fin) {
+  int c = peer_accepted();
+  SYNC("go");
+  hello_then_sink(c, fin);
+}
+
+void peer_hello(void) { hello_on_go(false); }
+void peer_hello_fin(void) { hello_on_go(true); }
 
 void peer_client(void) {
   SYNC("ready");
@@ -719,7 +725,9 @@ void peer_client(void) {
 
 void peer_client_hello(void) {
   SYNC("ready");
-  hello_then_sink(peer_connect(PORT), false);
+  int c = peer_connect(PORT);
+  SYNC("go");
+  hello_then_sink(c, false);
 }
 
 int dut_accepted(void) {

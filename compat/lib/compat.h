@@ -191,12 +191,14 @@ void peer_none(void);        // SYNC "ready" only: nothing listens on PORT
 // A listener on PORT whose accept queue is full: SYNs to it are dropped, so
 // a connect to it stays pending (SYN_SENT) until the case ends.
 void peer_blackhole(void);
-// Send "hello", wait until it is acknowledged, SYNC "sent", sink until EOF.
+// At SYNC "go": send "hello", wait until it is acknowledged, SYNC "sent",
+// sink until EOF. The DUT calls SYNC_HELLO() where it wants the data.
 void peer_hello(void);
-void peer_hello_fin(void);   // the same, then a FIN before SYNC "sent"
+void peer_hello_fin(void);   // the same, with a FIN after "hello"
+#define SYNC_HELLO() (SYNC("go"), SYNC("sent"))
 // The DUT listens on PORT: SYNC "ready", connect, sink until EOF.
 void peer_client(void);
-void peer_client_hello(void);  // the same, sending "hello" and SYNC "sent" first
+void peer_client_hello(void);  // the same, sending "hello" as peer_hello does
 int peer_accepted(void);  // listen on PORT, SYNC "ready", accept one
 // On connection c: send "hello" (and a FIN), wait for the ACK, SYNC "sent",
 // sink until EOF, close.

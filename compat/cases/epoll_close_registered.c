@@ -1,0 +1,26 @@
+// Closing the only descriptor of a registered socket removes it from the
+// set: no events, and DEL of the number fails.
+#include "compat.h"
+
+static void dut(void) {
+  SYNC("ready");
+  int fd = dut_connect(PORT);
+  name_fd(fd, "sock");
+  int ep = CALL_FD(epoll_create1(0));
+  ep_add(ep, fd, EPOLLIN | EPOLLOUT);
+  ep_wait(ep, 8, 0);
+  CALL(close(fd));
+  ep_wait(ep, 8, 0);
+  ep_del(ep, fd);
+  CALL(close(ep));
+  SYNC("closed");
+}
+
+static void peer(void) {
+  int c = peer_accepted();
+  recv_until_eof(c);
+  SYNC("closed");
+  close(c);
+}
+
+COMPAT_CASE(dut, peer)

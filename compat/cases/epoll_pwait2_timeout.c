@@ -1,0 +1,30 @@
+// epoll_pwait2 takes a timespec timeout; NULL waits for data.
+#include "compat.h"
+
+static void dut(void) {
+  SYNC("ready");
+  int fd = dut_connect(PORT);
+  int ep = CALL_FD(epoll_create1(0));
+  ep_add(ep, fd, EPOLLIN);
+  struct epoll_event ev[4];
+  struct timespec ts = {.tv_nsec = 150000000};
+  long t = now_ms();
+  CALL(epoll_pwait2(ep, ev, 4, &ts, NULL));
+  say_elapsed(t, 150);
+  SYNC("go");
+  CALL(epoll_pwait2(ep, ev, 4, NULL, NULL));
+  say("events %s", fmt_events(ev[0].events));
+  CALL(close(ep));
+  CALL(close(fd));
+}
+
+static void peer(void) {
+  int c = peer_accepted();
+  SYNC("go");
+  sleep_ms(100);
+  MUST(send(c, "x", 1, 0));
+  recv_until_eof(c);
+  close(c);
+}
+
+COMPAT_CASE(dut, peer)

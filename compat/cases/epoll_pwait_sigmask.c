@@ -1,0 +1,26 @@
+// epoll_pwait unblocks a signal only while it waits: EINTR there, and the
+// signal stays blocked outside.
+#include "compat.h"
+
+static void dut(void) {
+  SYNC("ready");
+  int fd = dut_connect(PORT);
+  int ep = CALL_FD(epoll_create1(0));
+  ep_add(ep, fd, EPOLLIN);
+  on_signal(SIGUSR1, false);
+  sigset_t block, none;
+  sigemptyset(&block);
+  sigaddset(&block, SIGUSR1);
+  sigemptyset(&none);
+  MUST(sigprocmask(SIG_BLOCK, &block, NULL));
+  MUST(kill(getpid(), SIGUSR1));
+  say("pending, count %d", signal_count(SIGUSR1));
+  struct epoll_event ev[4];
+  CALL(epoll_pwait(ep, ev, 4, 1000, &none));
+  say("count %d", signal_count(SIGUSR1));
+  CALL(epoll_pwait(ep, ev, 4, 0, &none));
+  CALL(close(ep));
+  CALL(close(fd));
+}
+
+COMPAT_CASE(dut, peer_sink)

@@ -1,0 +1,26 @@
+// pselect with no mask waits for a socket to become readable.
+#include "compat.h"
+
+static void dut(void) {
+  SYNC("ready");
+  int fd = dut_connect(PORT);
+  SYNC("go");
+  fd_set r;
+  FD_ZERO(&r);
+  FD_SET(fd, &r);
+  CALL(pselect(fd + 1, &r, NULL, NULL, NULL, NULL));
+  say("readable %d", FD_ISSET(fd, &r));
+  recv_show(fd, 64);
+  CALL(close(fd));
+}
+
+static void peer(void) {
+  int c = peer_accepted();
+  SYNC("go");
+  sleep_ms(100);
+  MUST(send(c, "ping", 4, 0));
+  recv_until_eof(c);
+  close(c);
+}
+
+COMPAT_CASE(dut, peer)
