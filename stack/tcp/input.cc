@@ -311,8 +311,9 @@ void Tcb::process_ack(const wire::TcpRepr& seg, Instant now) {
   }
 
   const std::uint32_t old_wnd = snd_wnd_;
+  const bool advanced = seg.ack > snd_una_;
   update_window(seg);
-  if (seg.ack > snd_una_) {
+  if (advanced) {
     on_new_ack(seg.ack, seg, now);
   } else if (seg.ack == snd_una_ && flight_size() > 0 &&
              ((seg.payload.empty() && !has(seg, kFin) && snd_wnd_ == old_wnd &&
@@ -326,6 +327,9 @@ void Tcb::process_ack(const wire::TcpRepr& seg, Instant now) {
     // duplicate, as in Linux, which counts only newly SACKed data.
     on_dup_ack(seg, now);
   }
+  if (tlp_end_seq_)
+    on_loss_probe_ack(seg, !advanced && seg.payload.empty() && snd_wnd_ == old_wnd &&
+                               newly_sacked == 0);
   if (snd_wnd_ > 0) {
     // Linux's tcp_ack_probe(): the window opened, the probes' back-off ends.
     if (persist_timer_.armed()) rtt_.reset_backoff();
@@ -409,7 +413,32 @@ void Tcb::on_new_ack(Seq ack, const wire::TcpRepr& seg, Instant now) {
     timers_.cancel(rto_timer_);
   else
     timers_.arm(rto_timer_, now + rtt_.rto());
+  // RFC 8985 7.2: and the probe timer with it.
+  arm_loss_probe(now);
   wants_output_ = true;
+}
+
+void Tcb::on_loss_probe_ack(const wire::TcpRepr& seg, bool pure_duplicate) {
+  // RFC 8985 7.4, as Linux's tcp_process_tlp_ack(): did the probe repair a loss?
+  if (seg.ack < *tlp_end_seq_) return;
+  const bool dsack = seg.options.sack_count > 0 && seg.options.sack[0].right <= seg.ack;
+  if (!tlp_is_retrans_ || dsack) {
+    // New data acknowledged, or a D-SACK (RFC 2883) says the original and
+    // the probe both arrived: nothing was lost.
+    tlp_end_seq_.reset();
+  } else if (seg.ack > *tlp_end_seq_) {
+    // Acknowledged beyond the probe without a sign of a duplicate: the
+    // probe repaired a loss, and the congestion response is fast
+    // recovery's (RFC 8985 7.4.2), unless recovery already made it.
+    if (!in_recovery_) {
+      cc_.on_loss(flight_size());
+      cc_.on_recovery_end();
+      ++counters_.loss_probe_recoveries;
+    }
+    tlp_end_seq_.reset();
+  } else if (pure_duplicate) {
+    tlp_end_seq_.reset();  // a duplicate of the probe's ACK: both arrived
+  }
 }
 
 void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
@@ -436,6 +465,7 @@ void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
     // the duplicates say have left the network.
     recovery_inflation_ = sack_enabled_ ? 0 : std::int64_t{Scoreboard::kDupThresh} * mss_;
     scoreboard_.begin_recovery();
+    timers_.cancel(loss_probe_timer_);  // RFC 8985 7.2: no probe in recovery
     retransmit_head_ = true;
     ++counters_.fast_retransmits;
     wants_output_ = true;

@@ -140,6 +140,37 @@ void Tcb::arm_rto(Instant now) {
   if (!rto_timer_.armed()) timers_.arm(rto_timer_, now + rtt_.rto());
 }
 
+void Tcb::arm_loss_probe(Instant now) {
+  // RFC 8985 7.2: a probe timer while data is in flight in the open state
+  // (not in fast recovery, not after an RTO), one probe per episode, and
+  // as Linux's tcp_schedule_loss_probe() only with SACK, which tells the
+  // sender what a probe's ACK repaired.
+  const bool open = !in_recovery_ && retransmissions_ == 0 && snd_nxt_ == snd_max_;
+  if (!sack_enabled_ || !open || tlp_end_seq_ || snd_una_ == snd_max_) {
+    timers_.cancel(loss_probe_timer_);
+    return;
+  }
+  // RFC 8985 7.2: PTO = 2 SRTT (1 s without a sample), plus WCDelAckT when
+  // one segment is in flight, as its ACK may be delayed; at least 10 ms,
+  // Linux's floor.
+  constexpr Duration kWorstCaseDelayedAck = std::chrono::milliseconds(200);
+  constexpr Duration kMinProbeTimeout = std::chrono::milliseconds(10);
+  Duration pto = rtt_.has_sample() ? 2 * rtt_.srtt() : Duration(std::chrono::seconds(1));
+  if (flight_size() <= mss_) pto += kWorstCaseDelayedAck;
+  pto = std::max(pto, kMinProbeTimeout);
+  // RFC 8985 7.2: never later than the RTO would fire; a tick before it,
+  // so that the probe, not the timeout, goes first.
+  Instant deadline = now + pto;
+  if (rto_timer_.armed() && deadline >= rto_timer_.deadline()) {
+    deadline = rto_timer_.deadline() - std::chrono::milliseconds(1);
+    if (deadline <= now) {
+      timers_.cancel(loss_probe_timer_);
+      return;
+    }
+  }
+  timers_.arm(loss_probe_timer_, deadline);
+}
+
 std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
   const bool can_send_new = state_ == State::Established || state_ == State::CloseWait;
   const bool can_resend = can_send_new || state_ == State::FinWait1 ||
@@ -152,10 +183,26 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
   std::uint32_t limit = UINT32_MAX;
   bool forced = false;
   bool pipe_limited = false;  // chosen by RFC 6675 NextSeg() under pipe < cwnd
+  const bool loss_probe = loss_probe_due_ && !retransmit_head_;
   if (retransmit_head_) {
     retransmit_head_ = false;
     from = snd_una_;
     forced = true;
+  } else if (loss_probe) {
+    // RFC 8985 7.3: a new segment if the receiver's window allows, whatever
+    // cwnd and Nagle say; otherwise the last segment sent, again.
+    loss_probe_due_ = false;
+    forced = true;
+    const Seq data_end = snd_buf_.end();
+    const Seq rwnd_edge = snd_una_ + snd_wnd_;
+    if (can_send_new && data_end > snd_max_ && rwnd_edge > snd_max_) {
+      from = snd_max_;
+      limit = static_cast<std::uint32_t>(rwnd_edge - snd_max_);
+    } else {
+      const Seq sent_end = snd_max_ < data_end ? snd_max_ : data_end;
+      limit = std::min<std::uint32_t>(mss_, static_cast<std::uint32_t>(sent_end - snd_buf_.start()));
+      from = sent_end - limit;
+    }
   } else if (in_recovery_ && sack_enabled_) {
     // RFC 6675 5 step (C): send while pipe < cwnd, choosing with NextSeg().
     if (scoreboard_.pipe(snd_una_, snd_max_, mss_) >= cc_.cwnd()) return std::nullopt;
@@ -227,6 +274,12 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
     out.payload_len = len;
   }
   const Seq end = from + len + (with_fin ? 1u : 0u);
+  if (loss_probe) {
+    ++counters_.loss_probes;
+    tlp_is_retrans_ = from < snd_max_;
+    tlp_end_seq_ = end > snd_max_ ? end : snd_max_;
+  }
+  const bool new_data = from >= snd_max_;
   if (from < snd_max_) {
     ++counters_.retransmits;
     if (sack_enabled_ && in_recovery_) scoreboard_.mark_retransmitted(from, from + len);
@@ -242,6 +295,8 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
   if (!forced || end > snd_nxt_) snd_nxt_ = std::max(snd_nxt_, end);
   if (end > snd_max_) snd_max_ = end;
   arm_rto(now);
+  // RFC 8985 7.2: (re)start the probe timer after sending new data.
+  if (new_data && !loss_probe) arm_loss_probe(now);
   return out;
 }
 

@@ -221,7 +221,7 @@ void Tcb::reset(Errc why) {
 
 void Tcb::cancel_timers() {
   for (TcbTimer* t : {&rto_timer_, &delack_timer_, &persist_timer_, &keepalive_timer_,
-                      &time_wait_timer_, &cork_timer_})
+                      &time_wait_timer_, &cork_timer_, &loss_probe_timer_})
     timers_.cancel(*t);
 }
 

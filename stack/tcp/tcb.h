@@ -79,6 +79,7 @@ struct TcpCounters {
   std::uint64_t dup_acks_in = 0, ooo_segments_in = 0;
   std::uint64_t challenge_acks = 0, paws_drops = 0, bad_acks = 0;
   std::uint64_t zero_window_probes = 0, keepalive_probes = 0;
+  std::uint64_t loss_probes = 0, loss_probe_recoveries = 0;  // RFC 8985 7 (TLP)
 };
 
 // A segment the TCB wants sent: the header fields, and the payload as an
@@ -133,6 +134,7 @@ enum class TimerKind : std::uint32_t {
   Keepalive,
   TimeWait,
   Cork,
+  LossProbe,
 };
 
 struct TcbTimer : core::Timer {
@@ -266,6 +268,8 @@ class Tcb {
   bool limited_transmit_allowed(Seq from) const;
   void schedule_ack(bool now_please, Instant t);
   void arm_rto(Instant now);
+  void arm_loss_probe(Instant now);
+  void on_loss_probe_ack(const wire::TcpRepr& seg, bool pure_duplicate);
 
   // timers.cc
   void on_retransmit_timeout(Instant now);
@@ -358,6 +362,12 @@ class Tcb {
   TcbTimer keepalive_timer_{this, TimerKind::Keepalive};
   TcbTimer time_wait_timer_{this, TimerKind::TimeWait};
   TcbTimer cork_timer_{this, TimerKind::Cork};
+  TcbTimer loss_probe_timer_{this, TimerKind::LossProbe};
+  // RFC 8985 7 (TLP): a probe is due; the probe episode in progress ends at
+  // TLP.end_seq, and TLP.is_retrans says whether the probe resent data.
+  bool loss_probe_due_ = false;
+  std::optional<Seq> tlp_end_seq_;
+  bool tlp_is_retrans_ = false;
   bool cork_expired_ = false;  // TCP_CORK held a partial segment for 200 ms
   unsigned probes_ = 0;  // keepalive or zero-window probes without an answer
 

@@ -59,6 +59,14 @@ bool Tcb::on_timer(TimerKind kind, Instant now) {
       cork_expired_ = true;
       wants_output_ = true;
       return false;
+    case TimerKind::LossProbe:
+      // RFC 8985 7.3: send the probe; whether or not one goes out, the RTO
+      // timer, not the PTO, watches what is in flight from now on.
+      if (snd_una_ == snd_max_ || in_recovery_ || tlp_end_seq_) return false;
+      loss_probe_due_ = true;
+      wants_output_ = true;
+      timers_.arm(rto_timer_, now + rtt_.rto());
+      return false;
     case TimerKind::TimeWait:
       reset(Errc::Shutdown);
       error_.reset();
@@ -111,6 +119,9 @@ void Tcb::on_retransmit_timeout(Instant now) {
   recovery_inflation_ = 0;
   recover_ = snd_max_;
   snd_nxt_ = snd_una_;
+  timers_.cancel(loss_probe_timer_);
+  loss_probe_due_ = false;
+  tlp_end_seq_.reset();
   rtt_seq_.reset();
   if (!retransmit_tsval_) retransmit_tsval_ = ts_clock(now);
   timers_.arm(rto_timer_, now + rtt_.rto());

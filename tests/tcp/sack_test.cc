@@ -312,6 +312,8 @@ TEST_F(SackSender, TimeoutForgetsTheScoreboard) {
   // prior SACK information must not decide what to retransmit.
   Tcb* tcb = ten_in_flight();
   sack_ack(L, {{1, 2}});
+  advance(10ms);
+  expect_tx(segment(9), "RFC 8985 7.3: first the tail loss probe (PTO 10 ms, the floor)");
   advance(200ms);
   expect_tx(segment(0), "RTO");
   EXPECT_FALSE(tcb->in_recovery());
