@@ -218,8 +218,9 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
     percore_members = !watches_.empty();
   }
   Runtime& rt = Runtime::get();
-  if (!percore_members && !rt.started()) {
-    // Nothing of percore's to watch and no stack to poll: the kernel's wait.
+  if (!percore_members) {
+    // Nothing of percore's to watch: the kernel's wait (DPDK's own interrupt
+    // thread waits this way too).
     int timeout_ms = -1;
     if (deadline) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now());
@@ -263,7 +264,7 @@ int poll_fds(pollfd* fds, nfds_t n, std::optional<Instant> deadline, const sigse
     }
   }
   Runtime& rt = Runtime::get();
-  if (!any_percore && !rt.started()) {
+  if (!any_percore) {
     timespec ts{}, *tsp = nullptr;
     if (deadline) {
       const auto left = std::max(Duration::zero(), *deadline - now());

@@ -96,7 +96,11 @@ bool Runtime::ensure_started() {
     errno = EINVAL;
     return false;
   }
+  // DPDK's drivers install signal handlers of their own (net_tap: SIGIO on
+  // every received frame); those are not the application's.
+  internal_ = true;
   auto engine = core::Engine::start(config::engine_config(*c), now());
+  internal_ = false;
   if (!engine) {
     std::fprintf(stderr, "percore: %s\n", config::describe(engine.error(), *c).c_str());
     if (c->strict) std::abort();
@@ -234,6 +238,19 @@ void Runtime::install_handler(int signo, const struct sigaction* act, struct sig
                               int& rc) {
   if (signo <= 0 || signo >= _NSIG) {
     rc = libc().sigaction(signo, act, old);
+    return;
+  }
+  if (internal_) {
+    // A driver's handler: not counted as the application's signal, and
+    // restarting, so the application's own blocking calls never see EINTR
+    // because a frame arrived.
+    if (act == nullptr) {
+      rc = libc().sigaction(signo, act, old);
+      return;
+    }
+    struct sigaction restarting = *act;
+    restarting.sa_flags |= SA_RESTART;
+    rc = libc().sigaction(signo, &restarting, old);
     return;
   }
   std::lock_guard lock(g_handlers_mu);

@@ -111,6 +111,8 @@ class Runtime {
   std::vector<std::unique_ptr<ShardBox>> boxes_;
   std::atomic<unsigned> next_home_{0};
   bool forked_away_ = false;
+  // Set while the stack starts: calls made by DPDK itself, not the application.
+  static inline thread_local bool internal_ = false;
 
  public:
   std::atomic<std::uint64_t> signals_{0};            // every handler run
