@@ -7,13 +7,8 @@ static void dut(void) {
   int fd = dut_connect(PORT);
   int ep = CALL_FD(epoll_create1(0));
   ep_add(ep, fd, EPOLLIN);
-  on_signal(SIGUSR1, false);
-  sigset_t block, none;
-  sigemptyset(&block);
-  sigaddset(&block, SIGUSR1);
-  sigemptyset(&none);
-  MUST(sigprocmask(SIG_BLOCK, &block, NULL));
-  MUST(kill(getpid(), SIGUSR1));
+  sigset_t none;
+  pend_signal(SIGUSR1, &none);
   say("pending, count %d", signal_count(SIGUSR1));
   struct epoll_event ev[4];
   CALL(epoll_pwait(ep, ev, 4, 1000, &none));

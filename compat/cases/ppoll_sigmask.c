@@ -4,13 +4,8 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  on_signal(SIGUSR1, false);
-  sigset_t block, none;
-  sigemptyset(&block);
-  sigaddset(&block, SIGUSR1);
-  sigemptyset(&none);
-  MUST(sigprocmask(SIG_BLOCK, &block, NULL));
-  MUST(kill(getpid(), SIGUSR1));
+  sigset_t none;
+  pend_signal(SIGUSR1, &none);
   struct pollfd p = {.fd = fd, .events = POLLIN};
   struct timespec ts = {.tv_sec = 1};
   CALL(ppoll(&p, 1, &ts, &none));

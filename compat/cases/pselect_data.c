@@ -14,13 +14,4 @@ static void dut(void) {
   CALL(close(fd));
 }
 
-static void peer(void) {
-  int c = peer_accepted();
-  SYNC("go");
-  sleep_ms(100);
-  MUST(send(c, "ping", 4, 0));
-  recv_until_eof(c);
-  close(c);
-}
-
-COMPAT_CASE(dut, peer)
+COMPAT_CASE(dut, peer_late)

@@ -5,13 +5,8 @@
 static void dut(void) {
   SYNC("ready");
   int fd = dut_connect(PORT);
-  on_signal(SIGUSR1, false);
-  sigset_t block, none;
-  sigemptyset(&block);
-  sigaddset(&block, SIGUSR1);
-  sigemptyset(&none);
-  MUST(sigprocmask(SIG_BLOCK, &block, NULL));
-  MUST(kill(getpid(), SIGUSR1));
+  sigset_t none;
+  pend_signal(SIGUSR1, &none);
   fd_set r;
   FD_ZERO(&r);
   FD_SET(fd, &r);

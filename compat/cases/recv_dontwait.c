@@ -7,17 +7,10 @@ static void dut(void) {
   int fd = dut_connect(PORT);
   char buf[64];
   CALL(recv(fd, buf, sizeof buf, MSG_DONTWAIT));
-  SYNC("go");
-  SYNC("sent");
+  SYNC_HELLO();
   CALL_DATA(recv(fd, buf, sizeof buf, MSG_DONTWAIT), buf);
   show_flags(fd);
   CALL(close(fd));
 }
 
-static void peer(void) {
-  int c = peer_accepted();
-  SYNC("go");
-  hello_then_sink(c, false);
-}
-
-COMPAT_CASE(dut, peer)
+COMPAT_CASE(dut, peer_hello)

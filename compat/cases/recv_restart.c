@@ -14,15 +14,4 @@ static void dut(void) {
   CALL(close(fd));
 }
 
-static void peer(void) {
-  int l = peer_listen(PORT);
-  SYNC("ready");
-  int c = accept_one(l);
-  SYNC("go");
-  sleep_ms(300);
-  MUST(send(c, "late", 4, 0));
-  recv_until_eof(c);
-  close(c);
-}
-
-COMPAT_CASE(dut, peer)
+COMPAT_CASE(dut, peer_late)

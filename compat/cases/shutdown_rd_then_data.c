@@ -7,16 +7,9 @@ static void dut(void) {
   CALL(shutdown(fd, SHUT_RD));
   char buf[64];
   CALL(recv(fd, buf, sizeof buf, 0));
-  SYNC("go");
-  SYNC("sent");
+  SYNC_HELLO();
   CALL_DATA(recv(fd, buf, sizeof buf, MSG_DONTWAIT), buf);
   CALL(close(fd));
 }
 
-static void peer(void) {
-  int c = peer_accepted();
-  SYNC("go");
-  hello_then_sink(c, false);
-}
-
-COMPAT_CASE(dut, peer)
+COMPAT_CASE(dut, peer_hello)

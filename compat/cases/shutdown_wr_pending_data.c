@@ -10,11 +10,4 @@ static void dut(void) {
   CALL(close(fd));
 }
 
-static void peer(void) {
-  int c = peer_accepted();
-  recv_until_eof(c);
-  SYNC("eof");
-  close(c);
-}
-
-COMPAT_CASE(dut, peer)
+COMPAT_CASE(dut, peer_sink_eof)

@@ -1,4 +1,5 @@
-// SHUT_WR then SHUT_RD, each once, then both again.
+// SHUT_WR then SHUT_RD, each once, then both again, while the peer holds
+// its side open.
 #include "compat.h"
 
 static void dut(void) {
@@ -10,7 +11,8 @@ static void dut(void) {
   CALL(shutdown(fd, SHUT_RDWR));
   name_fd(fd, "sock");
   poll_show(&(struct pollfd){.fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP}, 1, 0);
+  SYNC("done");
   CALL(close(fd));
 }
 
-COMPAT_CASE(dut, peer_sink)
+COMPAT_CASE(dut, peer_hold)

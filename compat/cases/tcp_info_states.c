@@ -10,17 +10,10 @@ static void dut(void) {
   CALL(shutdown(fd, SHUT_WR));
   wait_acked(fd);
   show_tcp_info(fd);
-  SYNC("fin");
+  SYNC("eof");
   wait_ev(fd, POLLRDHUP);
   show_tcp_info(fd);
   CALL(close(fd));
 }
 
-static void peer(void) {
-  int c = peer_accepted();
-  recv_until_eof(c);
-  SYNC("fin");
-  close(c);
-}
-
-COMPAT_CASE(dut, peer)
+COMPAT_CASE(dut, peer_sink_eof)

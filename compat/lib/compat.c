@@ -748,3 +748,79 @@ void peer_blackhole(void) {
   SYNC("ready");
   (void)l;
 }
+
+long fill_send_buffer(int fd) {
+  static char zeros[65536];
+  long total = 0, r;
+  while ((r = send(fd, zeros, sizeof zeros, MSG_DONTWAIT | MSG_NOSIGNAL)) > 0) total += r;
+  if (errno != EAGAIN) say("filling the send buffer ended with %s", errname(errno));
+  return total;
+}
+
+void peer_drain_counted(void) {
+  int c = peer_accepted();
+  long want = ctl_get(), got = 0;
+  char buf[65536];
+  while (got < want) {
+    long ask = want - got < (long)sizeof buf ? want - got : (long)sizeof buf;
+    ssize_t r = recv(c, buf, (size_t)ask, 0);
+    if (r <= 0) break;
+    got += r;
+  }
+  say("received all the DUT sent: %d", got == want);
+  recv_until_eof(c);
+  close(c);
+}
+
+static void sink_then_eof(bool fin) {
+  int c = peer_accepted();
+  recv_until_eof(c);
+  if (fin) MUST(shutdown(c, SHUT_WR));
+  SYNC("eof");
+  close(c);
+}
+
+void peer_sink_eof(void) { sink_then_eof(false); }
+void peer_sink_fin(void) { sink_then_eof(true); }
+
+void peer_sink_on_go(void) {
+  int c = peer_accepted();
+  SYNC("go");
+  recv_until_eof(c);
+  close(c);
+}
+
+void peer_late(void) {
+  int c = peer_accepted();
+  SYNC("go");
+  sleep_ms(300);
+  MUST(send(c, "late", 4, 0));
+  recv_until_eof(c);
+  close(c);
+}
+
+void pend_signal(int sig, sigset_t *unblocked) {
+  on_signal(sig, false);
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, sig);
+  MUST(sigprocmask(SIG_BLOCK, &block, unblocked));
+  sigdelset(unblocked, sig);
+  MUST(raise(sig));
+}
+
+void peer_queue_three(void) {
+  SYNC("ready");
+  int c[3];
+  for (int i = 0; i < 3; i++) {
+    c[i] = peer_connect(PORT);
+    char digit = (char)('1' + i);
+    MUST(send(c[i], &digit, 1, 0));
+    wait_acked(c[i]);
+  }
+  SYNC("queued");
+  for (int i = 0; i < 3; i++) {
+    recv_until_eof(c[i]);
+    close(c[i]);
+  }
+}

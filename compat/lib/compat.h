@@ -203,5 +203,24 @@ int peer_accepted(void);  // listen on PORT, SYNC "ready", accept one
 // On connection c: send "hello" (and a FIN), wait for the ACK, SYNC "sent",
 // sink until EOF, close.
 void hello_then_sink(int c, bool fin);
+// For cases that fill the DUT's send buffer: the DUT sends zeros until
+// EAGAIN and ctl_put()s the count; the peer reads exactly that many (saying
+// only whether it got them all: the count depends on buffer sizes), then
+// sinks until EOF.
+long fill_send_buffer(int fd);
+void peer_drain_counted(void);
+// Sink until EOF, SYNC "eof", close; peer_sink_fin answers with its own FIN
+// before the SYNC.
+void peer_sink_eof(void);
+void peer_sink_fin(void);
+void peer_sink_on_go(void);  // SYNC "go" first, then sink until EOF
+void peer_late(void);
+// SYNC "ready", open three connections to the DUT's PORT, each sending its
+// number ("1", "2", "3") and waiting for the ACK, SYNC "queued", then sink
+// each until EOF.
+void peer_queue_three(void);        // at SYNC "go": wait 300 ms, send "late", sink
+// Make sig pending: a counting handler, sig blocked and raised. *unblocked
+// is the mask to wait with (ppoll, pselect, epoll_pwait).
+void pend_signal(int sig, sigset_t *unblocked);
 // DUT side: listen on PORT, SYNC "ready", accept one.
 int dut_accepted(void);
