@@ -7,31 +7,12 @@
 namespace percore::tcp::testing {
 namespace {
 
-class FastRecovery : public ScriptedTest {
+class FastRecovery : public InFlightTest {
  protected:
-  // An established connection with 10 full segments in flight (the initial
-  // window, RFC 6928) and `queued` more segments waiting in the send buffer.
-  Tcb* ten_in_flight(unsigned queued = 0) {
-    Tcb* tcb = open(0ms);
-    if (tcb == nullptr) return nullptr;
-    data_ = pattern((10 + queued) * kMss);
-    app_send(tcb, data_);
-    EXPECT_EQ(tx().size(), 10u) << "the initial window";
-    return tcb;
-  }
-  // The segment carrying bytes [i * MSS, (i + 1) * MSS) of data_ (i from 0).
-  Seg segment(unsigned i) {
-    const std::size_t off = std::size_t{i} * kMss;
-    Seg s = seg(kAck).with_seq(L + static_cast<std::uint32_t>(off)).with_ack(R).data(
-        data_.substr(off, kMss));
-    if (off + kMss >= data_.size()) s.flags |= kPsh;
-    return s;
-  }
+  Tcb* ten_in_flight(unsigned queued = 0) { return InFlightTest::ten_in_flight(queued, 0ms); }
   void dup_acks(unsigned n, Seq ack) {
     for (unsigned i = 0; i < n; ++i) peer_ack(ack);
   }
-
-  std::string data_;
 };
 
 class NewRenoRecovery : public FastRecovery {

@@ -135,25 +135,12 @@ TEST_F(SackReceiver, DuplicateOfHeldDataIsAckedWithItsBlock) {
   EXPECT_EQ(o.sack[o.sack_count - 1], (wire::SackBlock{R + 100, R + 200}));
 }
 
-class SackSender : public ScriptedTest {
+class SackSender : public InFlightTest {
  protected:
-  // 10 full segments in flight (segment i is [L + i MSS, L + (i + 1) MSS)),
-  // `queued` more waiting in the send buffer.
   Tcb* ten_in_flight(unsigned queued = 0) {
-    Tcb* tcb = open(0ms, seg(kSyn).mss(kMss).sack_ok());
-    if (tcb == nullptr) return nullptr;
-    EXPECT_TRUE(tcb->sack());
-    data_ = pattern((10 + queued) * kMss);
-    app_send(tcb, data_);
-    EXPECT_EQ(tx().size(), 10u);
+    Tcb* tcb = InFlightTest::ten_in_flight(queued, 0ms, seg(kSyn).mss(kMss).sack_ok());
+    EXPECT_TRUE(tcb != nullptr && tcb->sack());
     return tcb;
-  }
-  Seq at(unsigned i) const { return L + i * kMss; }
-  Seg segment(unsigned i) {
-    const std::size_t off = std::size_t{i} * kMss;
-    Seg s = seg(kAck).with_seq(at(i)).with_ack(R).data(data_.substr(off, kMss));
-    if (off + kMss >= data_.size()) s.flags |= kPsh;
-    return s;
   }
   // An ACK of `ack` with SACK blocks given as segment index ranges [a, b).
   void sack_ack(Seq ack, std::initializer_list<std::pair<unsigned, unsigned>> blocks) {
@@ -161,8 +148,6 @@ class SackSender : public ScriptedTest {
     for (auto [a, b] : blocks) s.sack(at(a), at(b));
     rx(s);
   }
-
-  std::string data_;
 };
 
 TEST_F(SackSender, LossOfTheFirstSegmentIsRepairedAlone) {

@@ -101,4 +101,30 @@ class ScriptedTest : public TcpTest {
   }
 };
 
+// A sender with the initial window (RFC 6928) of ten full segments in
+// flight: segment i carries bytes [i MSS, (i + 1) MSS) of data_ at
+// [L + i MSS, L + (i + 1) MSS).
+class InFlightTest : public ScriptedTest {
+ protected:
+  // Passive open (`rtt`, `syn` as open() takes them), then ten segments
+  // sent and `queued` more waiting in the send buffer.
+  Tcb* ten_in_flight(unsigned queued, Duration rtt, Seg syn = seg(kSyn).mss(kMss)) {
+    Tcb* tcb = open(rtt, std::move(syn));
+    if (tcb == nullptr) return nullptr;
+    data_ = pattern((10 + queued) * kMss);
+    app_send(tcb, data_);
+    EXPECT_EQ(tx().size(), 10u) << "the initial window";
+    return tcb;
+  }
+  Seq at(unsigned i) const { return L + i * kMss; }
+  Seg segment(unsigned i) const {
+    const std::size_t off = std::size_t{i} * kMss;
+    Seg s = seg(kAck).with_seq(at(i)).with_ack(R).data(data_.substr(off, kMss));
+    if (off + kMss >= data_.size()) s.flags |= kPsh;
+    return s;
+  }
+
+  std::string data_;
+};
+
 }  // namespace percore::tcp::testing

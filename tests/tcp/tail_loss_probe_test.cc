@@ -10,25 +10,12 @@
 namespace percore::tcp::testing {
 namespace {
 
-class TailLossProbe : public ScriptedTest {
+class TailLossProbe : public InFlightTest {
  protected:
-  // SACK, SRTT 20 ms from the handshake (RTO 200 ms, the minimum): ten
-  // full segments in flight (segment i is [L + i MSS, L + (i + 1) MSS)),
-  // `queued` more waiting.
+  // SACK, SRTT 20 ms from the handshake (RTO 200 ms, the minimum), ten
+  // segments in flight.
   Tcb* ten_in_flight(unsigned queued = 0, Seg syn = seg(kSyn).mss(kMss).sack_ok()) {
-    Tcb* tcb = open(20ms, syn);
-    if (tcb == nullptr) return nullptr;
-    data_ = pattern((10 + queued) * kMss);
-    app_send(tcb, data_);
-    EXPECT_EQ(tx().size(), 10u);
-    return tcb;
-  }
-  Seq at(unsigned i) const { return L + i * kMss; }
-  Seg segment(unsigned i) {
-    const std::size_t off = std::size_t{i} * kMss;
-    Seg s = seg(kAck).with_seq(at(i)).with_ack(R).data(data_.substr(off, kMss));
-    if (off + kMss >= data_.size()) s.flags |= kPsh;
-    return s;
+    return InFlightTest::ten_in_flight(queued, 20ms, std::move(syn));
   }
   // Segments 0..7 acknowledged 20 ms after they left, the last two still
   // out: the probe comes 2 SRTT = 40 ms later and resends segment 9.
@@ -42,8 +29,6 @@ class TailLossProbe : public ScriptedTest {
     expect_tx(segment(9), "the probe resends the last segment");
     return tcb;
   }
-
-  std::string data_;
 };
 
 TEST_F(TailLossProbe, ProbeAfterTwoSrttResendsTheLastSegment) {
