@@ -13,9 +13,10 @@ static void dut(void) {
   char buf[2];
   CALL_DATA(recv(fd, buf, 2, 0), buf);
   ep_wait(ep, 8, 0);
-  SYNC("two");
+  SYNC("more");
   ep_wait(ep, 8, 1000);
   ep_wait(ep, 8, 0);
+  SYNC("two");
   CALL(close(fd));
   CALL(close(ep));
 }
@@ -25,6 +26,7 @@ static void peer(void) {
   MUST(send(c, "abc", 3, 0));
   wait_acked(c);
   SYNC("one");
+  SYNC("more");
   MUST(send(c, "def", 3, 0));
   wait_acked(c);
   SYNC("two");

@@ -21,8 +21,8 @@ static void peer(void) {
   MUST(send(c, "abc", 3, 0));
   wait_acked(c);
   SYNC("three");
-  MUST(send(c, "de", 2, 0));
   SYNC("five");
+  MUST(send(c, "de", 2, 0));
   recv_until_eof(c);
   close(c);
 }
