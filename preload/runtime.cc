@@ -117,7 +117,28 @@ bool Runtime::ensure_started() {
     boxes_[0]->shard.announce(now());
   }
   started_.store(true, std::memory_order_release);
+  if (c->stats) std::atexit([] { Runtime::get().print_stats(); });
   return true;
+}
+
+void Runtime::print_stats() {
+  if (forked_away_) return;
+  for (auto& box : boxes_) {
+    std::unique_lock lock(box->mu, std::try_to_lock);
+    if (!lock.owns_lock()) continue;
+    const core::Shard& s = box->shard;
+    const auto& t = box->shard.tcp().stats();
+    const auto& r = s.redirect_stats();
+    std::fprintf(stderr,
+                 "percore: pid %d shard %u: %s\n"
+                 "percore: pid %d shard %u tcp: segs_in=%lu segs_out=%lu rst_sent=%lu bad=%lu "
+                 "no_listener=%lu connections=%zu sockets=%zu redirect_out=%lu redirect_in=%lu "
+                 "redirect_ring_full=%lu\n",
+                 getpid(), s.queue(), box->shard.net().stats().to_string().c_str(), getpid(),
+                 s.queue(), t.segs_in, t.segs_out, t.rst_sent, t.bad_segments, t.no_listener,
+                 box->shard.tcp().connections(), box->sockets.open_sockets(), r.out, r.in,
+                 r.ring_full);
+  }
 }
 
 ShardBox& Runtime::home() {
@@ -133,7 +154,7 @@ unsigned Runtime::poll_all(Instant t) {
     std::unique_lock lock(box->mu, std::try_to_lock);
     if (!lock.owns_lock()) continue;  // its owner is polling it right now
     received += box->poll_locked(t);
-    learned = learned || !box->shard.net().take_learned().empty();
+    learned = learned || box->shard.net().has_learned();
   }
   if (learned && boxes_.size() > 1) {
     // Rare (ARP): take every lock in order and share the neighbour.

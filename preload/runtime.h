@@ -94,6 +94,9 @@ class Runtime {
   void install_handler(int signo, const struct sigaction* act, struct sigaction* old, int& rc);
   void on_signal(int signo);
 
+  // PERCORE_STATS: every shard's counters, to stderr.
+  void print_stats();
+
   // In a child after fork(): the parent's stack cannot be used here.
   void after_fork_child();
   bool forked_away() const { return forked_away_; }

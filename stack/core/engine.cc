@@ -1,6 +1,8 @@
 #include "stack/core/engine.h"
 
 #include <rte_random.h>
+#include <rte_ring.h>
+#include <unistd.h>
 
 #include "absl/strings/str_format.h"
 #include "stack/dev/pcap.h"
@@ -37,13 +39,35 @@ std::expected<std::unique_ptr<Engine>, EngineError> Engine::start(const EngineCo
                                   .gateway = config.gateway,
                                   .mtu = engine->port_->mtu(),
                                   .offloads = engine->port_->offloads()};
-  for (std::uint16_t q = 0; q < engine->port_->queues(); ++q)
+  const std::uint16_t queues = engine->port_->queues();
+  if (queues > 1) {
+    // The device's own hash where it has RSS, so the redirect is then never
+    // taken; otherwise the default key over a round-robin table.
+    const dev::RssInfo& rss = engine->port_->rss();
+    const bool hw = rss.enabled() && (rss.key.size() == 40 || rss.key.size() == 52);
+    dev::Toeplitz hash(hw ? std::span<const std::uint8_t>(rss.key)
+                          : std::span<const std::uint8_t>(dev::kDefaultRssKey));
+    dev::Reta reta = hw ? dev::Reta(rss.reta) : dev::Reta::round_robin(128, queues);
+    std::vector<rte_ring*> rings;
+    for (std::uint16_t q = 0; q < queues; ++q) {
+      const std::string name = absl::StrFormat("pc_rd_%d_%u", getpid(), q);
+      rte_ring* r = rte_ring_create(name.c_str(), 4096, SOCKET_ID_ANY, RING_F_SC_DEQ);
+      if (r == nullptr) {
+        for (rte_ring* made : rings) rte_ring_free(made);
+        return std::unexpected(EngineError{Part::Device, "cannot create the redirect rings"});
+      }
+      rings.push_back(r);
+    }
+    engine->redirect_ = std::make_unique<RedirectTable>(std::move(rings), hash, std::move(reta));
+  }
+  for (std::uint16_t q = 0; q < queues; ++q)
     engine->shards_.push_back(std::make_unique<Shard>(
         *engine->port_, q, engine->iface_,
         Shard::Options{.pcap = engine->pcap_.get(),
                        .faults = config.faults,
                        .tcp = config.tcp,
-                       .secret = {rte_rand(), rte_rand()}},
+                       .secret = {rte_rand(), rte_rand()},
+                       .redirect = engine->redirect_.get()},
         now));
   return engine;
 }
@@ -52,6 +76,7 @@ Engine::~Engine() {
   // Shards hold mbufs of the port's pools; the port must outlive them and
   // the EAL must outlive the port.
   shards_.clear();
+  redirect_.reset();
   pcap_.reset();
   port_.reset();
   if (eal_started_) dev::stop_eal();

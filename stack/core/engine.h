@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "stack/core/redirect.h"
 #include "stack/core/shard.h"
 #include "stack/dev/eal.h"
 #include "stack/dev/faults.h"
@@ -70,6 +71,7 @@ class Engine {
   std::unique_ptr<dev::Port> port_;
   std::unique_ptr<dev::PcapWriter> pcap_;
   net::Interface iface_;
+  std::unique_ptr<RedirectTable> redirect_;  // several queues only
   std::vector<std::unique_ptr<Shard>> shards_;
   bool eal_started_ = false;
 };

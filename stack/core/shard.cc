@@ -2,6 +2,9 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "stack/wire/bytes.h"
 
 namespace percore::core {
 
@@ -11,7 +14,10 @@ Shard::Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const O
       queue_(queue),
       pcap_(options.pcap),
       net_(iface, port.pool(queue), options.arp),
-      tcp_(net_, port.pool(queue), options.tcp, options.secret, now) {
+      tcp_(net_, port.pool(queue), options.tcp, options.secret, now),
+      redirect_(options.redirect) {
+  if (redirect_ != nullptr)
+    tcp_.set_port_filter([this](const tcp::FourTuple& t) { return redirect_->owner(t) == queue_; });
   if (options.faults.any()) {
     // Each direction gets its own seed so the two are not correlated.
     dev::FaultSpec tx_spec = options.faults;
@@ -38,6 +44,12 @@ void Shard::flush(Instant now) {
 
 unsigned Shard::poll(Instant now) {
   rte_mbuf* frames[kBurst];
+  if (redirect_ != nullptr) {
+    const unsigned k = rte_ring_sc_dequeue_burst(redirect_->ring(queue_),
+                                                 reinterpret_cast<void**>(frames), kBurst, nullptr);
+    redirect_stats_.in += k;
+    input({frames, k}, now, true);
+  }
   const std::uint16_t n = rte_eth_rx_burst(port_.id(), queue_, frames, kBurst);
   if (n > 0 && pcap_ != nullptr)
     pcap_->write(port_.id(), queue_, {frames, n}, dev::Direction::Rx);
@@ -54,15 +66,38 @@ unsigned Shard::poll(Instant now) {
   return n;
 }
 
-void Shard::input(std::span<rte_mbuf* const> frames, Instant now) {
+void Shard::input(std::span<rte_mbuf* const> frames, Instant now, bool handed_over) {
   for (rte_mbuf* frame : frames) {
     if (auto segment = net_.input(frame, now)) {
-      if (segment->transport() == static_cast<std::uint8_t>(wire::IpProto::Tcp))
+      if (segment->transport() == static_cast<std::uint8_t>(wire::IpProto::Tcp)) {
+        if (!handed_over && redirect_ != nullptr && redirect(*segment)) continue;
         tcp_.input(*segment, now);
+      }
       else
         net_.drop(segment->mbuf, net::Drop::NoTransport);  // UDP is not served yet
     }
   }
+}
+
+bool Shard::redirect(const net::L4Packet& segment) {
+  // An ICMP error quotes our own segment; it stays where it lands (rare).
+  if (segment.icmp || segment.payload.size() < 14) return false;
+  const auto* tcp = segment.payload.data();
+  constexpr std::uint8_t kSyn = 0x02, kAck = 0x10;
+  // A SYN opens a new connection here, on this shard's listener.
+  if ((tcp[13] & (kSyn | kAck)) == kSyn) return false;
+  const tcp::FourTuple key{segment.ip.dst, wire::load_be16(tcp + 2), segment.ip.src,
+                           wire::load_be16(tcp)};
+  if (tcp_.owns(key)) return false;
+  const std::uint16_t owner = redirect_->owner(key);
+  if (owner == queue_) return false;
+  if (rte_ring_mp_enqueue(redirect_->ring(owner), segment.mbuf) != 0) {
+    ++redirect_stats_.ring_full;
+    rte_pktmbuf_free(segment.mbuf);
+    return true;
+  }
+  ++redirect_stats_.out;
+  return true;
 }
 
 Instant Shard::next_deadline() const {

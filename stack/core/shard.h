@@ -12,6 +12,7 @@
 #include <optional>
 #include <vector>
 
+#include "stack/core/redirect.h"
 #include "stack/core/time.h"
 #include "stack/dev/faults.h"
 #include "stack/dev/pcap.h"
@@ -31,6 +32,7 @@ class Shard {
     dev::FaultSpec faults;            // PERCORE_FAULTS, applied in both directions
     tcp::TcpConfig tcp;
     std::array<std::uint64_t, 2> secret{};  // ISN and SYN-cookie key (RFC 6528)
+    const RedirectTable* redirect = nullptr;  // several shards on one device
   };
 
   Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const Options& options,
@@ -52,6 +54,7 @@ class Shard {
   // When the shard must run again even if no frame arrives.
   Instant next_deadline() const;
 
+  const RedirectStats& redirect_stats() const { return redirect_stats_; }
   const dev::FaultStats* rx_fault_stats() const;
   const dev::FaultStats* tx_fault_stats() const;
 
@@ -61,7 +64,10 @@ class Shard {
 
  private:
   void transmit(Instant now);
-  void input(std::span<rte_mbuf* const> frames, Instant now);
+  // `handed_over`: frames another shard redirected here, never sent on again.
+  void input(std::span<rte_mbuf* const> frames, Instant now, bool handed_over = false);
+  // Whether a TCP segment belongs to another shard; hands it over if so.
+  bool redirect(const net::L4Packet& segment);
 
   dev::Port& port_;
   std::uint16_t queue_;
@@ -74,6 +80,8 @@ class Shard {
   std::unique_ptr<dev::FaultInjector> tx_faults_;
   std::vector<rte_mbuf*> faulted_;  // scratch: frames leaving an injector
   std::vector<rte_mbuf*> outgoing_;  // scratch: this poll's frames for the device
+  const RedirectTable* redirect_;
+  RedirectStats redirect_stats_;
 };
 
 }  // namespace percore::core

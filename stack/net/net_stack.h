@@ -85,6 +85,7 @@ class NetStack {
   std::vector<std::pair<wire::Ipv4Addr, wire::MacAddr>> take_learned() {
     return std::exchange(learned_, {});
   }
+  bool has_learned() const { return !learned_.empty(); }
   void learn_neighbour(wire::Ipv4Addr ip, const wire::MacAddr& mac, Instant now);
 
   // Gratuitous ARP (RFC 5227 announcement), sent when the shard starts.

@@ -24,7 +24,14 @@ constexpr std::uint16_t kEphemeralHi = 60999;
 
 TcpLayer::TcpLayer(net::NetStack& net, rte_mempool* pool, const TcpConfig& config,
                    const std::array<std::uint64_t, 2>& secret, Instant now)
-    : net_(net), pool_(pool), config_(config), isn_(secret), timers_(now) {
+    : net_(net),
+      pool_(pool),
+      config_(config),
+      isn_(secret),
+      timers_(now),
+      // RFC 6056 3.3.1: a random starting point, so ports are not predictable.
+      next_port_(static_cast<std::uint16_t>(kEphemeralLo +
+                                             secret[1] % (kEphemeralHi - kEphemeralLo + 1))) {
   out_.reserve(64);
 }
 
@@ -399,6 +406,7 @@ std::expected<Tcb*, Errc> TcpLayer::connect(wire::Ipv4Addr remote, std::uint16_t
       next_port_ = next_port_ >= kEphemeralHi ? kEphemeralLo : next_port_ + 1;
     }
     key.local_port = port;
+    if (local_port == 0 && lands_here_ && !lands_here_(key)) continue;
     if (!flows_.contains(key) && find_listener(local, port) == nullptr) {
       auto tcb = make_tcb(key);
       tcb->connect(isn_.isn(key, now), our_mss(), now);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "stack/core/errc.h"
 #include "stack/core/time.h"
 #include "stack/core/timer_wheel.h"
@@ -75,6 +76,15 @@ class TcpLayer {
   // A port in the ephemeral range with no listener and no connection on
   // `ip` (0 when all are taken), for listen() on port 0.
   std::uint16_t ephemeral_port(wire::Ipv4Addr ip);
+  // Where several shards share a device: an active open takes only local
+  // ports for which `lands_here` is true (the replies come back to this
+  // shard), so no two shards ever pick the same 4-tuple.
+  void set_port_filter(absl::AnyInvocable<bool(const FourTuple&) const> lands_here) {
+    lands_here_ = std::move(lands_here);
+  }
+  // Whether a connection with this 4-tuple lives in this layer.
+  bool owns(const FourTuple& key) const { return flows_.contains(key); }
+
   // The application is done with `tcb`; the layer frees it once the
   // protocol is done too (after FIN exchange, TIME-WAIT, or at once).
   void close(Tcb* tcb, Instant now);
@@ -138,7 +148,8 @@ class TcpLayer {
   std::vector<Ready> ready_;
   std::vector<FourTuple> dead_;
   std::vector<OutSegment> out_;
-  std::uint16_t next_port_ = 32768;  // Linux's ip_local_port_range
+  std::uint16_t next_port_;  // within Linux's ip_local_port_range, from a random start (RFC 6056)
+  absl::AnyInvocable<bool(const FourTuple&) const> lands_here_;
   TcpStats stats_;
   ChallengeAckLimit challenge_limit_;
 };
