@@ -7,7 +7,7 @@ static void dut(void) {
   struct iovec out[2] = {{"abc", 3}, {"def", 3}};
   struct msghdr mh = {.msg_iov = out, .msg_iovlen = 2};
   CALL(sendmsg(fd, &mh, 0));
-  char x[4], y[8];
+  char x[4], y[2];
   struct iovec in[2] = {{x, sizeof x}, {y, sizeof y}};
   struct sockaddr_in name;
   struct msghdr rh = {.msg_name = &name, .msg_namelen = sizeof name, .msg_iov = in,

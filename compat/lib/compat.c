@@ -4,11 +4,16 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 
+static int ctl_fd = -1;  // the control channel, fd COMPAT_CTL_FD
+
 // Raw syscalls: the transcript and the control channel must work whatever
 // the interposer does with write/read/poll.
 static void raw_write(int fd, const char *buf, size_t n) {
   while (n > 0) {
-    long w = syscall(SYS_write, fd, buf, n);
+    // sendto with MSG_NOSIGNAL on the control socket: a role whose partner
+    // died reports it at the next SYNC instead of dying of SIGPIPE.
+    long w = fd == ctl_fd ? syscall(SYS_sendto, fd, buf, n, MSG_NOSIGNAL, NULL, 0)
+                          : syscall(SYS_write, fd, buf, n);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return;
     buf += w;
@@ -247,7 +252,6 @@ void show_flags(int fd) {
 }
 
 // The control channel.
-static int ctl_fd = -1;
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void ctl_line(char *out, size_t cap, const char *waiting_for) {
