@@ -38,7 +38,10 @@ std::uint32_t to_poll_bits(std::uint32_t e) {
   if (e & kReadable) r |= POLLIN | POLLRDNORM;
   if (e & kWritable) r |= POLLOUT | POLLWRNORM;
   if (e & kReadHup) r |= POLLRDHUP;
-  if (e & kHup) r |= POLLHUP;
+  // Linux's tcp_poll: a connection closed for good (reset, refused, both
+  // directions shut) has sk_shutdown == SHUTDOWN_MASK, which reports the
+  // read side's end too.
+  if (e & kHup) r |= POLLHUP | POLLRDHUP | POLLIN | POLLRDNORM;
   if (e & kError) r |= POLLERR;
   return r;
 }
@@ -137,12 +140,16 @@ std::uint32_t Socket::poll_events(int fd) {
     pollfd p{fd, POLLIN | POLLOUT | POLLRDHUP | POLLPRI, 0};
     return libc().poll(&p, 1, 0) > 0 ? static_cast<std::uint32_t>(p.revents) : 0;
   }
+  if (listener_ && listening_.empty()) {
+    std::lock_guard lock(mu_);
+    materialize(fd);
+  }
   std::uint32_t bits = to_poll_bits(stack_events());
   if (kernel_listening_) {
     pollfd p{fd, POLLIN, 0};
     if (libc().poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) bits |= POLLIN | POLLRDNORM;
   }
-  if (!listening_.empty()) bits &= POLLIN | POLLRDNORM;  // a listener is only ever readable
+  if (listener_) bits &= POLLIN | POLLRDNORM;  // a listener is only ever readable
   return bits;
 }
 
@@ -239,8 +246,9 @@ int Socket::listen(int fd, int backlog) {
   if (mode() == Mode::Kernel) return libc().listen(fd, backlog);
   const unsigned effective = static_cast<unsigned>(std::clamp(backlog, 1, 4096));
   if (mode() == Mode::Percore) {
-    if (listening_.empty()) return fail(EINVAL);  // a connection cannot listen
+    if (!listener_) return fail(EINVAL);  // a connection cannot listen
     if (kernel_listening_) libc().listen(fd, backlog);
+    listen_backlog_ = effective;
     for (const Listening& l : listening_) {
       std::lock_guard box_lock(l.box->mu);
       (void)l.box->sockets.listen(l.id, effective);
@@ -259,36 +267,50 @@ int Socket::listen(int fd, int backlog) {
     // The kernel side is polled, never blocked on.
     const int flags = libc().fcntl(fd, F_GETFL);
     libc().fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  } else if (Runtime::get().config() == nullptr) {
+    return fail(EINVAL);
   }
-  if (!become_percore()) {
-    if (kernel_listening_) {
-      // The stack could not start: the program still gets the kernel's listener.
-      become_kernel(fd);
-      return 0;
-    }
-    return -1;
+  listener_ = true;
+  listen_backlog_ = effective;
+  mode_.store(Mode::Percore, std::memory_order_release);
+  // A listener made before the stack runs is only recorded: a server that
+  // listens and then forks workers (nginx) must not start DPDK before the
+  // fork. It materialises in whichever process first waits on it.
+  if (Runtime::get().started() || !kernel_listening_) {
+    if (!materialize(fd)) return kernel_listening_ ? 0 : -1;
   }
+  return 0;
+}
+
+bool Socket::materialize(int fd) {
+  if (!listening_.empty()) return true;
   Runtime& rt = Runtime::get();
+  if (!rt.ensure_started()) return false;  // the kernel's listener still serves
   for (std::size_t i = 0; i < rt.shard_count(); ++i) {
     ShardBox& box = rt.box(i);
     std::lock_guard box_lock(box.mu);
     api::SocketId id = box.sockets.open();
     auto r = box.sockets.bind(id, bound_);
-    if (r) r = box.sockets.listen(id, effective);
+    if (r) r = box.sockets.listen(id, listen_backlog_);
     if (!r) {
       (void)box.sockets.close(id, now());
-      return fail(r.error());
+      errno = to_errno(r.error());
+      return false;
     }
     box.owners[id.index] = this;
     listening_.push_back({&box, id});
   }
   replay_options(fd);
-  return 0;
+  return true;
 }
 
 int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
-  if (mode() != Mode::Percore || listening_.empty()) return libc().accept4(fd, addr, len, flags);
+  if (mode() != Mode::Percore || !listener_) return libc().accept4(fd, addr, len, flags);
   if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0) return fail(EINVAL);
+  {
+    std::lock_guard lock(mu_);
+    materialize(fd);
+  }
   Runtime& rt = Runtime::get();
   int result = -1;
   int error = 0;
@@ -349,7 +371,7 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
 
 int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
   std::unique_lock lock(mu_);
-  if (mode() == Mode::Kernel || (mode() == Mode::Percore && !listening_.empty())) {
+  if (mode() == Mode::Kernel || (mode() == Mode::Percore && listener_)) {
     lock.unlock();
     if (mode() == Mode::Percore) return fail(EISCONN);  // Linux: connect on a listener
     return libc().connect(fd, addr, len);
@@ -357,11 +379,24 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
   Runtime& rt = Runtime::get();
   if (mode() == Mode::Percore) {
     ShardBox& box = *box_;
-    std::lock_guard box_lock(box.mu);
+    std::unique_lock box_lock(box.mu);
     if (auto e = box.sockets.take_error(id_); e && *e) return fail(**e);
     const tcp::State s = box.sockets.info(id_)->state;
-    if (s == tcp::State::Closed) return fail(ECONNABORTED);
-    return fail(tcp::is_synchronized(s) ? EISCONN : EALREADY);
+    if (tcp::is_synchronized(s)) {
+      // Linux: the first connect() after a non-blocking one completed
+      // reports success; later ones EISCONN.
+      if (!connect_reported_) {
+        connect_reported_ = true;
+        return 0;
+      }
+      return fail(EISCONN);
+    }
+    if (s != tcp::State::Closed) return fail(EALREADY);
+    // The last attempt failed and its error was read: Linux starts afresh.
+    box.owners.erase(id_.index);
+    (void)box.sockets.close(id_, now());
+    box_ = nullptr;
+    box_lock.unlock();
   }
   auto remote = endpoint_of(addr, len);
   const wire::Ipv4Cidr ours = rt.address();
@@ -375,7 +410,7 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
     if (rc == 0 || errno == EINPROGRESS) become_kernel(fd);
     return rc;
   }
-  if (!become_percore()) return -1;
+  if (mode() != Mode::Percore && !become_percore()) return -1;
   ShardBox& box = rt.home();
   {
     std::lock_guard box_lock(box.mu);
@@ -406,6 +441,7 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
   if (w == WaitResult::TimedOut) return fail(EINPROGRESS);
   std::lock_guard box_lock(box.mu);
   if (auto e = box.sockets.take_error(id_); e && *e) return fail(**e);
+  connect_reported_ = true;
   return 0;
 }
 
@@ -600,7 +636,7 @@ int Socket::getsockopt(int fd, int level, int name, void* value, socklen_t* len)
     auto e = box_->sockets.take_error(id_);
     return put_int(e && *e ? to_errno(**e) : 0);
   }
-  if (level == SOL_SOCKET && name == SO_ACCEPTCONN) return put_int(listening_.empty() ? 0 : 1);
+  if (level == SOL_SOCKET && name == SO_ACCEPTCONN) return put_int(listener_ ? 1 : 0);
   if (level == IPPROTO_TCP && name == TCP_MAXSEG && box_ != nullptr) {
     std::lock_guard lock(box_->mu);
     auto info = box_->sockets.info(id_);
@@ -639,7 +675,7 @@ int Socket::getsockopt(int fd, int level, int name, void* value, socklen_t* len)
         ti.tcpi_rcv_space = info->rcv_space;
         ti.tcpi_total_retrans = static_cast<std::uint32_t>(info->counters.retransmits);
       }
-    } else if (!listening_.empty()) {
+    } else if (listener_) {
       ti.tcpi_state = TCP_LISTEN;
     }
     std::memcpy(value, &ti, std::min<std::size_t>(*len, sizeof ti));

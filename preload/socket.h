@@ -64,6 +64,8 @@ class Socket final : public File {
 
   // Undecided -> Percore: opens the stack's socket (starting the stack).
   bool become_percore();
+  // A listener's sockets on every shard (starting the stack). mu_ held.
+  bool materialize(int fd);
   // Undecided -> Kernel: every later call goes straight to the kernel.
   void become_kernel(int fd);
   void replay_options(int fd);
@@ -78,9 +80,12 @@ class Socket final : public File {
   ShardBox* box_ = nullptr;
   api::SocketId id_;
   std::vector<Listening> listening_;
+  bool listener_ = false;          // listen() was called
+  unsigned listen_backlog_ = 0;
   bool kernel_listening_ = false;  // the placeholder listens too (INADDR_ANY)
   api::Endpoint bound_;             // bind()'s address, kept for listen()/connect()
   bool bound_ours_ = false;         // bound to PERCORE_IP, the placeholder to INADDR_ANY
+  bool connect_reported_ = false;   // a connect() call has reported the connection
   bool corked_ = false;             // TCP_CORK as the application set it (MSG_MORE)
   bool buffers_set_ = false;        // SO_RCVBUF/SO_SNDBUF given explicitly
   Duration rcvtimeo_{}, sndtimeo_{};  // SO_RCVTIMEO / SO_SNDTIMEO, 0 = none
