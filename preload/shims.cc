@@ -28,7 +28,13 @@ namespace {
 using namespace percore;
 using namespace percore::preload;
 
-std::shared_ptr<Socket> socket_of(int fd) { return find_as<Socket>(fd, File::Kind::Socket); }
+std::shared_ptr<Socket> socket_of(int fd) {
+  auto s = find_as<Socket>(fd, File::Kind::Socket);
+  // A child forked after the stack started cannot use the parent's stack:
+  // its percore sockets are their (unconnected) kernel placeholders.
+  if (s && s->mode() == Socket::Mode::Percore && Runtime::get().forked_away()) return nullptr;
+  return s;
+}
 std::shared_ptr<EpollSet> epoll_of(int fd) { return find_as<EpollSet>(fd, File::Kind::Epoll); }
 
 std::optional<Instant> deadline_ms(int timeout_ms) {

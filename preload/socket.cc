@@ -96,7 +96,9 @@ Socket::Socket(ShardBox& box, api::SocketId id, bool nonblocking)
 
 Socket::~Socket() {
   detach_watches();
-  if (mode() != Mode::Percore) return;
+  // In a child forked after the stack started, the stack is the parent's:
+  // closing here must not send its FIN from this process.
+  if (mode() != Mode::Percore || Runtime::get().forked_away()) return;
   const Instant t = now();
   auto close_one = [&](ShardBox& box, api::SocketId id) {
     std::lock_guard lock(box.mu);
@@ -136,7 +138,7 @@ std::uint32_t Socket::stack_events() {
 }
 
 std::uint32_t Socket::poll_events(int fd) {
-  if (mode() != Mode::Percore) {
+  if (mode() != Mode::Percore || Runtime::get().forked_away()) {
     pollfd p{fd, POLLIN | POLLOUT | POLLRDHUP | POLLPRI, 0};
     return libc().poll(&p, 1, 0) > 0 ? static_cast<std::uint32_t>(p.revents) : 0;
   }
