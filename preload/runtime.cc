@@ -43,7 +43,7 @@ void ShardBox::dispatch_locked() {
   for (api::SocketId id : sockets.take_ready()) {
     auto it = owners.find(id.index);
     if (it == owners.end()) continue;
-    it->second->on_ready(sockets.events(id));
+    it->second->on_ready();
     any = true;
   }
   if (any) wake();

@@ -25,7 +25,15 @@
 
 namespace percore::preload {
 
-class Socket;
+// What a shard tells when a socket's readiness may have changed: a
+// connection's Socket, or a listener shared by SO_REUSEPORT sockets.
+class ReadyTarget {
+ public:
+  virtual void on_ready() = 0;
+
+ protected:
+  ~ReadyTarget() = default;
+};
 
 Instant now();
 
@@ -51,7 +59,7 @@ struct ShardBox {
   std::atomic<int> parked{0};
   // SocketId.index -> the interposer's socket, for readiness. A socket
   // removes itself (under mu) before it goes away.
-  absl::flat_hash_map<std::uint32_t, Socket*> owners;
+  absl::flat_hash_map<std::uint32_t, ReadyTarget*> owners;
 
  private:
   void dispatch_locked();

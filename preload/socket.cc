@@ -82,6 +82,32 @@ int kernel_int_option(int fd, int level, int name) {
 
 }  // namespace
 
+// The stack's listening sockets for one address, one per shard. Sockets
+// that the kernel let share the address (SO_REUSEPORT) share these and one
+// accept queue; Linux would spread connections over them by hash, and any
+// connection is accepted by one of them either way.
+struct ListenGroup final : ReadyTarget {
+  struct Listening {
+    ShardBox* box;
+    api::SocketId id;
+  };
+  std::vector<Listening> listening;
+  std::mutex mu;
+  std::vector<Socket*> members;
+
+  void on_ready() override {
+    std::lock_guard lock(mu);
+    for (Socket* m : members) m->notify_watchers();
+  }
+};
+
+namespace {
+
+std::mutex g_groups_mu;
+absl::flat_hash_map<std::pair<std::uint32_t, std::uint16_t>, std::weak_ptr<ListenGroup>> g_groups;
+
+}  // namespace
+
 bool is_candidate(int domain, int type, int protocol) {
   const int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   return domain == AF_INET && base == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP);
@@ -107,7 +133,18 @@ Socket::~Socket() {
     box.after_call_locked(t);
   };
   if (box_ != nullptr) close_one(*box_, id_);
-  for (const Listening& l : listening_) close_one(*l.box, l.id);
+  if (group_) {
+    bool last;
+    {
+      std::lock_guard registry(g_groups_mu);
+      std::lock_guard lock(group_->mu);
+      std::erase(group_->members, this);
+      last = group_->members.empty();
+      if (last) g_groups.erase({bound_.ip.value, bound_.port});
+    }
+    if (last)
+      for (const auto& l : group_->listening) close_one(*l.box, l.id);
+  }
 }
 
 bool Socket::become_percore() {
@@ -130,10 +167,11 @@ std::uint32_t Socket::stack_events() {
     return box_->sockets.events(id_);
   }
   std::uint32_t e = 0;
-  for (const Listening& l : listening_) {
-    std::lock_guard lock(l.box->mu);
-    e |= l.box->sockets.events(l.id);
-  }
+  if (group_)
+    for (const auto& l : group_->listening) {
+      std::lock_guard lock(l.box->mu);
+      e |= l.box->sockets.events(l.id);
+    }
   return e;
 }
 
@@ -142,7 +180,7 @@ std::uint32_t Socket::poll_events(int fd) {
     pollfd p{fd, POLLIN | POLLOUT | POLLRDHUP | POLLPRI, 0};
     return libc().poll(&p, 1, 0) > 0 ? static_cast<std::uint32_t>(p.revents) : 0;
   }
-  if (listener_ && listening_.empty()) {
+  if (listener_ && !group_) {
     std::lock_guard lock(mu_);
     materialize(fd);
   }
@@ -155,7 +193,7 @@ std::uint32_t Socket::poll_events(int fd) {
   return bits;
 }
 
-void Socket::on_ready(std::uint32_t) { notify_watchers(); }
+void Socket::on_ready() { notify_watchers(); }
 
 std::optional<Instant> Socket::deadline(bool receiving) const {
   const Duration d = receiving ? rcvtimeo_ : sndtimeo_;
@@ -202,7 +240,8 @@ void Socket::apply_option(int level, int name, int value) {
       box.after_call_locked(t);
     };
     if (box_ != nullptr) apply_to(*box_, id_);
-    for (const Listening& l : listening_) apply_to(*l.box, l.id);
+    if (group_)
+      for (const auto& l : group_->listening) apply_to(*l.box, l.id);
   };
   if (level == SOL_SOCKET) {
     switch (name) {
@@ -251,10 +290,11 @@ int Socket::listen(int fd, int backlog) {
     if (!listener_) return fail(EINVAL);  // a connection cannot listen
     if (kernel_listening_) libc().listen(fd, backlog);
     listen_backlog_ = effective;
-    for (const Listening& l : listening_) {
-      std::lock_guard box_lock(l.box->mu);
-      (void)l.box->sockets.listen(l.id, effective);
-    }
+    if (group_)
+      for (const auto& l : group_->listening) {
+        std::lock_guard box_lock(l.box->mu);
+        (void)l.box->sockets.listen(l.id, effective);
+      }
     return 0;
   }
   if (!bound_ours_) {
@@ -285,9 +325,21 @@ int Socket::listen(int fd, int backlog) {
 }
 
 bool Socket::materialize(int fd) {
-  if (!listening_.empty()) return true;
+  if (group_) return true;
   Runtime& rt = Runtime::get();
   if (!rt.ensure_started()) return false;  // the kernel's listener still serves
+  std::lock_guard registry(g_groups_mu);
+  const std::pair<std::uint32_t, std::uint16_t> key{bound_.ip.value, bound_.port};
+  if (auto it = g_groups.find(key); it != g_groups.end()) {
+    if (auto group = it->second.lock()) {
+      // The kernel let this socket share the address: SO_REUSEPORT.
+      std::lock_guard lock(group->mu);
+      group->members.push_back(this);
+      group_ = std::move(group);
+      return true;
+    }
+  }
+  auto group = std::make_shared<ListenGroup>();
   for (std::size_t i = 0; i < rt.shard_count(); ++i) {
     ShardBox& box = rt.box(i);
     std::lock_guard box_lock(box.mu);
@@ -296,12 +348,20 @@ bool Socket::materialize(int fd) {
     if (r) r = box.sockets.listen(id, listen_backlog_);
     if (!r) {
       (void)box.sockets.close(id, now());
+      for (const auto& l : group->listening) {
+        std::lock_guard other(l.box->mu);
+        l.box->owners.erase(l.id.index);
+        (void)l.box->sockets.close(l.id, now());
+      }
       errno = to_errno(r.error());
       return false;
     }
-    box.owners[id.index] = this;
-    listening_.push_back({&box, id});
+    box.owners[id.index] = group.get();
+    group->listening.push_back({&box, id});
   }
+  group->members.push_back(this);
+  g_groups[key] = group;
+  group_ = std::move(group);
   replay_options(fd);
   return true;
 }
@@ -319,7 +379,8 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
   auto try_accept = [&]() -> bool {
     // The stack's queues first (the home shard's, then the others'), then
     // the kernel's (local connections to an INADDR_ANY listener).
-    for (const Listening& l : listening_) {
+    const auto no_listeners = std::vector<ListenGroup::Listening>{};
+    for (const auto& l : group_ ? group_->listening : no_listeners) {
       std::unique_lock lock(l.box->mu);
       const Instant t = now();
       auto id = l.box->sockets.accept(l.id, t);

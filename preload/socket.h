@@ -24,7 +24,9 @@
 
 namespace percore::preload {
 
-class Socket final : public File {
+struct ListenGroup;
+
+class Socket final : public File, public ReadyTarget {
  public:
   enum class Mode { Undecided, Percore, Kernel };
 
@@ -36,7 +38,7 @@ class Socket final : public File {
   Mode mode() const { return mode_.load(std::memory_order_acquire); }
   std::uint32_t poll_events(int fd) override;
   // From the shard's readiness dispatch (shard lock held).
-  void on_ready(std::uint32_t events);
+  void on_ready() override;
 
   // The POSIX calls, for an fd whose file is this socket. Each returns what
   // the libc call returns and sets errno the same way.
@@ -57,11 +59,6 @@ class Socket final : public File {
   int set_status_flags(int fd, int flags);
 
  private:
-  struct Listening {
-    ShardBox* box;
-    api::SocketId id;
-  };
-
   // Undecided -> Percore: opens the stack's socket (starting the stack).
   bool become_percore();
   // A listener's sockets on every shard (starting the stack). mu_ held.
@@ -76,10 +73,11 @@ class Socket final : public File {
   std::mutex mu_;  // mode transitions
   std::atomic<Mode> mode_{Mode::Undecided};
   std::atomic<bool> nonblocking_;
-  // Percore: the connection, or the listener's one socket per shard.
+  // Percore: the connection, or the listener (one stack socket per shard,
+  // shared by the SO_REUSEPORT sockets of one address).
   ShardBox* box_ = nullptr;
   api::SocketId id_;
-  std::vector<Listening> listening_;
+  std::shared_ptr<ListenGroup> group_;
   bool listener_ = false;          // listen() was called
   unsigned listen_backlog_ = 0;
   bool kernel_listening_ = false;  // the placeholder listens too (INADDR_ANY)
