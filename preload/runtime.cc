@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <thread>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -28,6 +29,7 @@ ShardBox::~ShardBox() {
 }
 
 unsigned ShardBox::poll_locked(Instant now) {
+  last_poll_ns.store(now.time_since_epoch().count(), std::memory_order_relaxed);
   const unsigned n = shard.poll(now);
   dispatch_locked();
   return n;
@@ -118,7 +120,41 @@ bool Runtime::ensure_started() {
   }
   started_.store(true, std::memory_order_release);
   if (c->stats) std::atexit([] { Runtime::get().print_stats(); });
+  {
+    // The progress thread takes no signals: a process-directed signal must
+    // reach (and interrupt) an application thread, as it would on Linux.
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    std::thread([this] { progress_loop(); }).detach();
+    pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  }
   return true;
+}
+
+void Runtime::progress_loop() {
+  pthread_setname_np(pthread_self(), "percore-progress");
+  const auto interval = std::chrono::microseconds(config_->park_us);
+  for (;;) {
+    timespec ts{0, static_cast<long>(std::chrono::nanoseconds(interval).count())};
+    nanosleep(&ts, nullptr);
+    if (forked_away_) return;
+    const Instant t = now();
+    const std::int64_t stale = (t - interval).time_since_epoch().count();
+    bool learned = false;
+    for (auto& box : boxes_) {
+      if (box->last_poll_ns.load(std::memory_order_relaxed) > stale) continue;
+      std::unique_lock lock(box->mu, std::try_to_lock);
+      if (!lock.owns_lock()) continue;
+      box->poll_locked(t);
+      learned = learned || box->shard.net().has_learned();
+    }
+    if (learned && boxes_.size() > 1) {
+      std::vector<std::unique_lock<std::mutex>> all;
+      for (auto& box : boxes_) all.emplace_back(box->mu);
+      engine_->share_neighbours(t);
+    }
+  }
 }
 
 void Runtime::print_stats() {

@@ -54,6 +54,7 @@ struct ShardBox {
 
   std::mutex mu;
   core::Shard& shard;
+  std::atomic<std::int64_t> last_poll_ns{0};  // when a thread last polled it
   api::Sockets sockets;
   int wake_fd = -1;
   std::atomic<int> parked{0};
@@ -121,6 +122,11 @@ class Runtime {
   std::unique_ptr<core::Engine> engine_;
   std::vector<std::unique_ptr<ShardBox>> boxes_;
   std::atomic<unsigned> next_home_{0};
+  // The progress thread: polls shards no application thread has polled for
+  // PERCORE_PARK_US, so ACKs, window updates and timers happen while the
+  // application is busy elsewhere (sleeping, in a kernel call), as the
+  // kernel's softirq makes them happen for Linux sockets.
+  void progress_loop();
   bool forked_away_ = false;
   // Set while the stack starts: calls made by DPDK itself, not the application.
   static inline thread_local bool internal_ = false;
