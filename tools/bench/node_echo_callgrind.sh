@@ -82,11 +82,13 @@ WORK=$(mktemp -d /tmp/percore-bench-callgrind.XXXXXX)
 SYNC=$WORK/sync
 mkdir -p "$SYNC"
 VG_PID=
+CLIENT_PID=
 KERNEL_ECHO_PID=
 _net_is_ours=0
 
 cleanup() {
   local rc=$?
+  [[ -z $CLIENT_PID ]] || { kill -TERM "$CLIENT_PID" 2>/dev/null || true; wait "$CLIENT_PID" 2>/dev/null || true; }
   if [[ -n $VG_PID ]]; then
     kill -TERM "$VG_PID" 2>/dev/null || true
     local i
@@ -171,11 +173,11 @@ say "client: $warmup warm-up + $rounds measured round trips of $size bytes to $P
 timeout --kill-after=5 $((600 + rounds / 5)) ip netns exec "$PERCORE_NETNS" \
   python3 "$CLIENT" "$PERCORE_STACK_IP" 7 --warmup "$warmup" --rounds "$rounds" --size "$size" \
   --sync "$SYNC" --sync-timeout 300 >"$WORK/client.out" 2>"$WORK/client.err" &
-client_pid=$!
-wait_file "$SYNC/warm.done" 300 "$client_pid"
+CLIENT_PID=$!
+wait_file "$SYNC/warm.done" 300 "$CLIENT_PID"
 cg -i on || die_bench "callgrind_control -i on failed: $(tail -n 5 "$WORK/callgrind_control.log")"
 touch "$SYNC/go"
-wait_file "$SYNC/measured.done" $((300 + rounds / 5)) "$client_pid"
+wait_file "$SYNC/measured.done" $((300 + rounds / 5)) "$CLIENT_PID"
 cg -i off || die_bench "callgrind_control -i off failed"
 cg -d measured || die_bench "callgrind_control -d failed"
 measured_file=$(newest_dump)
@@ -192,7 +194,8 @@ idle_file=$(newest_dump)
 
 touch "$SYNC/release"
 rc=0
-wait "$client_pid" || rc=$?
+wait "$CLIENT_PID" || rc=$?
+CLIENT_PID=
 [[ -s $WORK/client.err ]] && sed 's/^/  client: /' "$WORK/client.err" >&2
 ((rc == 0)) || die_bench "the client failed (exit $rc)"
 client_line=$(cat "$WORK/client.out")
