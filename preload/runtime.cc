@@ -12,6 +12,7 @@
 #include <cstdlib>
 
 #include "preload/libc.h"
+#include "preload/shared.h"
 #include "preload/socket.h"
 
 namespace percore::preload {
@@ -112,8 +113,34 @@ bool Runtime::ensure_started() {
     return false;
   }
   engine_ = std::move(*engine);
-  for (std::size_t i = 0; i < engine_->shard_count(); ++i)
+  SharedRegistry& registry = SharedRegistry::get();
+  slot_ = registry.claim();
+  if (slot_ < 0) {
+    std::fprintf(stderr, "percore: more than %d processes share the device\n",
+                 SharedRegistry::kSlots);
+    engine_.reset();
+    start_failed_ = true;
+    start_errno_ = ENETDOWN;
+    errno = ENETDOWN;
+    return false;
+  }
+  const bool shared = registry.shared(slot_);
+  for (std::size_t i = 0; i < engine_->shard_count(); ++i) {
     boxes_.push_back(std::make_unique<ShardBox>(engine_->shard(i)));
+    if (!shared) continue;
+    // Workers of one server share the device: see preload/shared.h.
+    core::Shard& shard = engine_->shard(i);
+    const int slot = slot_;
+    shard.tcp().set_admission([&registry, slot](const tcp::FourTuple& t, bool syn) {
+      return registry.admit(t, syn, slot);
+    });
+    shard.tcp().set_port_partition(static_cast<std::uint16_t>(slot), SharedRegistry::kSlots);
+    shard.net().set_answer_echo(registry.primary(slot));
+  }
+  std::atexit([] {
+    Runtime& rt = Runtime::get();
+    if (!rt.forked_away_) SharedRegistry::get().release(rt.slot_);
+  });
   {
     std::lock_guard box_lock(boxes_[0]->mu);
     boxes_[0]->shard.announce(now());
@@ -135,10 +162,12 @@ bool Runtime::ensure_started() {
 void Runtime::progress_loop() {
   pthread_setname_np(pthread_self(), "percore-progress");
   const auto interval = std::chrono::microseconds(config_->park_us);
-  for (;;) {
+  for (unsigned round = 0;; ++round) {
     timespec ts{0, static_cast<long>(std::chrono::nanoseconds(interval).count())};
     nanosleep(&ts, nullptr);
     if (forked_away_) return;
+    // Processes sharing the device that died leave their ports behind.
+    if (round % 256 == 0) SharedRegistry::get().reap();
     const Instant t = now();
     const std::int64_t stale = (t - interval).time_since_epoch().count();
     bool learned = false;

@@ -109,6 +109,8 @@ class Runtime {
   // In a child after fork(): the parent's stack cannot be used here.
   void after_fork_child();
   bool forked_away() const { return forked_away_; }
+  // This process's slot in the SharedRegistry (valid once started).
+  int slot() const { return slot_; }
 
  private:
   Runtime() = default;
@@ -128,6 +130,7 @@ class Runtime {
   // kernel's softirq makes them happen for Linux sockets.
   void progress_loop();
   bool forked_away_ = false;
+  int slot_ = -1;
   // Set while the stack starts: calls made by DPDK itself, not the application.
   static inline thread_local bool internal_ = false;
 

@@ -17,6 +17,7 @@
 #include "preload/epoll.h"
 #include "preload/libc.h"
 #include "preload/runtime.h"
+#include "preload/shared.h"
 #include "preload/socket.h"
 
 #define PERCORE_EXPORT extern "C" __attribute__((visibility("default")))
@@ -104,6 +105,9 @@ PERCORE_EXPORT int socket(int domain, int type, int protocol) {
     libc().close(fd);
     return fail(EINVAL);
   }
+  // The registry of processes sharing the device must exist before the
+  // program forks its workers: made with its first TCP socket.
+  SharedRegistry::get();
   FdTable::get().set(fd, std::make_shared<Socket>((type & SOCK_NONBLOCK) != 0));
   return fd;
 }

@@ -15,6 +15,7 @@
 
 #include "preload/errors.h"
 #include "preload/libc.h"
+#include "preload/shared.h"
 
 namespace percore::preload {
 namespace {
@@ -142,8 +143,10 @@ Socket::~Socket() {
       last = group_->members.empty();
       if (last) g_groups.erase({bound_.ip.value, bound_.port});
     }
-    if (last)
+    if (last) {
+      SharedRegistry::get().unlisten(bound_.port, Runtime::get().slot());
       for (const auto& l : group_->listening) close_one(*l.box, l.id);
+    }
   }
 }
 
@@ -176,7 +179,10 @@ std::uint32_t Socket::stack_events() {
 }
 
 std::uint32_t Socket::poll_events(int fd) {
-  if (mode() != Mode::Percore || Runtime::get().forked_away()) {
+  // The parent's connection, seen from a child forked after the stack
+  // started: it lives in the parent's stack and is never ready here.
+  if (mode() == Mode::Percore && Runtime::get().forked_away()) return 0;
+  if (mode() != Mode::Percore) {
     pollfd p{fd, POLLIN | POLLOUT | POLLRDHUP | POLLPRI, 0};
     return libc().poll(&p, 1, 0) > 0 ? static_cast<std::uint32_t>(p.revents) : 0;
   }
@@ -318,7 +324,7 @@ int Socket::listen(int fd, int backlog) {
   // A listener made before the stack runs is only recorded: a server that
   // listens and then forks workers (nginx) must not start DPDK before the
   // fork. It materialises in whichever process first waits on it.
-  if (Runtime::get().started() || !kernel_listening_) {
+  if (Runtime::get().started()) {
     if (!materialize(fd)) return kernel_listening_ ? 0 : -1;
   }
   return 0;
@@ -361,6 +367,7 @@ bool Socket::materialize(int fd) {
   }
   group->members.push_back(this);
   g_groups[key] = group;
+  SharedRegistry::get().listen(bound_.port, rt.slot());
   group_ = std::move(group);
   replay_options(fd);
   return true;

@@ -208,7 +208,7 @@ std::optional<L4Packet> NetStack::icmp_input(rte_mbuf* frame, const wire::Ipv4Re
   }
   // Like Linux (icmp_echo_ignore_broadcasts=1) we answer only unicast echo.
   if (icmp.type != wire::IcmpRepr::kEchoRequest || icmp.code != 0 ||
-      ip.dst != iface_.addr.addr) {
+      ip.dst != iface_.addr.addr || !answer_echo_) {
     drop(frame, Drop::IcmpIgnored);
     return std::nullopt;
   }

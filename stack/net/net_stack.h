@@ -86,6 +86,8 @@ class NetStack {
     return std::exchange(learned_, {});
   }
   bool has_learned() const { return !learned_.empty(); }
+  // Where several processes share a device, one of them answers pings.
+  void set_answer_echo(bool answer) { answer_echo_ = answer; }
   void learn_neighbour(wire::Ipv4Addr ip, const wire::MacAddr& mac, Instant now);
 
   // Gratuitous ARP (RFC 5227 announcement), sent when the shard starts.
@@ -125,6 +127,7 @@ class NetStack {
   NetStats stats_;
   std::vector<rte_mbuf*> tx_;
   std::vector<std::pair<wire::Ipv4Addr, wire::MacAddr>> learned_;
+  bool answer_echo_ = true;
   Instant next_arp_check_{};
   std::uint16_t next_ip_id_ = 0;
 };

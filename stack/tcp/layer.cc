@@ -133,6 +133,16 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
                                    Instant now, std::optional<Seq> isn) {
   rte_pktmbuf_free(m);
   if (has(seg, kRst)) return;  // RFC 9293 3.10.7.1: never answer a RST
+  if (admit_) {
+    switch (admit_(key, has(seg, kSyn) && !has(seg, kAck))) {
+      case Admission::Accept: break;
+      case Admission::Ignore: ++stats_.not_ours; return;
+      case Admission::Reset:
+        ++stats_.no_listener;
+        send_rst(key, rst_for(seg), now);
+        return;
+    }
+  }
   Listener* l = find_listener(key.local_ip, key.local_port);
   if (l != nullptr && has(seg, kSyn) && !has(seg, kAck)) {
     // RFC 9293 3.10.7.2 (LISTEN, SYN). When the SYN queue is full,
@@ -407,6 +417,7 @@ std::expected<Tcb*, Errc> TcpLayer::connect(wire::Ipv4Addr remote, std::uint16_t
     }
     key.local_port = port;
     if (local_port == 0 && lands_here_ && !lands_here_(key)) continue;
+    if (local_port == 0 && port % port_slots_ != port_slot_) continue;
     if (!flows_.contains(key) && find_listener(local, port) == nullptr) {
       auto tcb = make_tcb(key);
       tcb->connect(isn_.isn(key, now), our_mss(), now);

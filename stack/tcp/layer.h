@@ -48,6 +48,7 @@ struct TcpStats {
   std::uint64_t accept_queue_full = 0;
   std::uint64_t time_wait_reused = 0;
   std::uint64_t no_buffers = 0;
+  std::uint64_t not_ours = 0;  // ignored: another process's (shared device)
 };
 
 class TcpLayer {
@@ -82,6 +83,21 @@ class TcpLayer {
   void set_port_filter(absl::AnyInvocable<bool(const FourTuple&) const> lands_here) {
     lands_here_ = std::move(lands_here);
   }
+  // Where several processes share one device, each sees every segment and
+  // must take only its own: a SYN for a listener is admitted or ignored,
+  // and a segment of a connection this layer does not have is ignored
+  // (another process's) or reset (nobody's).
+  enum class Admission : std::uint8_t { Accept, Ignore, Reset };
+  void set_admission(absl::AnyInvocable<Admission(const FourTuple&, bool syn) const> admit) {
+    admit_ = std::move(admit);
+  }
+  // Active opens take only local ports with port % count == slot, so
+  // processes sharing a device never pick the same 4-tuple.
+  void set_port_partition(std::uint16_t slot, std::uint16_t count) {
+    port_slot_ = slot;
+    port_slots_ = count;
+  }
+
   // Whether a connection with this 4-tuple lives in this layer.
   bool owns(const FourTuple& key) const { return flows_.contains(key); }
 
@@ -150,6 +166,8 @@ class TcpLayer {
   std::vector<OutSegment> out_;
   std::uint16_t next_port_;  // within Linux's ip_local_port_range, from a random start (RFC 6056)
   absl::AnyInvocable<bool(const FourTuple&) const> lands_here_;
+  absl::AnyInvocable<Admission(const FourTuple&, bool) const> admit_;
+  std::uint16_t port_slot_ = 0, port_slots_ = 1;
   TcpStats stats_;
   ChallengeAckLimit challenge_limit_;
 };
