@@ -180,8 +180,13 @@ std::uint32_t Socket::stack_events() {
 
 std::uint32_t Socket::poll_events(int fd) {
   // The parent's connection, seen from a child forked after the stack
-  // started: it lives in the parent's stack and is never ready here.
-  if (mode() == Mode::Percore && Runtime::get().forked_away()) return 0;
+  // started: the child's copy of the stack is the connection as it was at
+  // the fork, read (never polled or sent on) for what epoll/poll report.
+  if (mode() == Mode::Percore && Runtime::get().forked_away()) {
+    if (box_ == nullptr) return 0;
+    std::unique_lock lock(box_->mu, std::try_to_lock);
+    return lock.owns_lock() ? to_poll_bits(box_->sockets.events(id_)) : 0;
+  }
   if (mode() != Mode::Percore) {
     pollfd p{fd, POLLIN | POLLOUT | POLLRDHUP | POLLPRI, 0};
     return libc().poll(&p, 1, 0) > 0 ? static_cast<std::uint32_t>(p.revents) : 0;
