@@ -9,6 +9,7 @@
 
 #include "preload/libc.h"
 #include "preload/runtime.h"
+#include "preload/socket.h"
 
 namespace percore::preload {
 namespace {
@@ -65,6 +66,7 @@ void File::detach_watches() {
 }
 
 EpollSet::~EpollSet() {
+  if (internal_fd_ >= 0) libc().close(internal_fd_);
   detach_watches();
   std::vector<std::unique_ptr<Watch>> watches;
   {
@@ -118,6 +120,12 @@ int EpollSet::ctl(int op, int fd, epoll_event* event) {
       w->data = event->data;
       Watch* raw = w.get();
       watches_.emplace(fd, std::move(w));
+      if (file->kind() == Kind::Socket && static_cast<Socket&>(*file).kernel_listening()) {
+        epoll_event internal{};
+        internal.events = EPOLLIN;
+        internal.data.ptr = raw;
+        libc().epoll_ctl(internal_fd(), EPOLL_CTL_ADD, fd, &internal);
+      }
       lock.unlock();
       file->add_watch(raw);
       queue(raw);  // evaluated at the next wait
@@ -140,6 +148,7 @@ int EpollSet::ctl(int op, int fd, epoll_event* event) {
       std::unique_ptr<Watch> w = std::move(it->second);
       watches_.erase(it);
       std::erase(ready_, w.get());
+      if (internal_fd_ >= 0) libc().epoll_ctl(internal_fd_, EPOLL_CTL_DEL, fd, nullptr);
       lock.unlock();
       file->remove_watch(w.get());
       return 0;
@@ -148,7 +157,21 @@ int EpollSet::ctl(int op, int fd, epoll_event* event) {
   return fail(EINVAL);
 }
 
+int EpollSet::internal_fd() {
+  if (internal_fd_ < 0) internal_fd_ = libc().epoll_create1(EPOLL_CLOEXEC);
+  return internal_fd_;
+}
+
+void EpollSet::drain_internal() {
+  // Level-triggered: a listener with kernel connections waiting stays
+  // queued until they are accepted, like its stack side.
+  epoll_event ready[16];
+  const int n = libc().epoll_wait(internal_fd_, ready, 16, 0);
+  for (int i = 0; i < n; ++i) queue(static_cast<Watch*>(ready[i].data.ptr));
+}
+
 int EpollSet::harvest(epoll_event* events, int max, bool consume) {
+  if (internal_fd_ >= 0) drain_internal();
   // Take the candidates out, evaluate them without the set's lock (the
   // files take their shard's lock), then put back the level-triggered ones
   // that are still ready, behind the others: maxevents smaller than the
@@ -238,8 +261,8 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
     }
     return n > 0;
   };
-  pollfd kernel{kernel_fd_, POLLIN, 0};
-  const WaitResult w = rt.wait(collect, deadline, {&kernel, 1}, false);
+  pollfd kernel[2] = {{kernel_fd_, POLLIN, 0}, {internal_fd_, POLLIN, 0}};
+  const WaitResult w = rt.wait(collect, deadline, {kernel, internal_fd_ >= 0 ? 2u : 1u}, false);
   if (n > 0) return n;
   if (w == WaitResult::Interrupted) return fail(EINTR);
   if (w == WaitResult::Ready) {

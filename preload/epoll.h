@@ -54,7 +54,13 @@ class EpollSet final : public File {
  private:
   int harvest(epoll_event* events, int max, bool consume);
 
+  // Watches whose readiness also comes from the kernel (listeners that
+  // listen on their placeholder too), as kernel-side edges: made on first need.
+  int internal_fd();
+  void drain_internal();
+
   const int kernel_fd_;
+  int internal_fd_ = -1;
   std::mutex mu_;
   absl::flat_hash_map<int, std::unique_ptr<Watch>> watches_;  // percore fds, by fd
   std::deque<Watch*> ready_;
