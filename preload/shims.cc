@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdint>
+#include <cstdlib>
+#include <string_view>
 #include <vector>
 
 #include "preload/epoll.h"
@@ -96,6 +98,14 @@ int fcntl_impl(int fd, int cmd, std::uintptr_t arg, bool is64) {
 }
 
 }  // namespace
+
+// PERCORE_STRICT=1: a bad PERCORE_* value stops the program at start, with
+// the line naming it, instead of failing its first TCP socket. Only the
+// variables are checked here; DPDK still starts lazily.
+__attribute__((constructor)) void check_strict_config() {
+  const char* strict = std::getenv("PERCORE_STRICT");
+  if (strict != nullptr && std::string_view(strict) == "1") Runtime::get().config();
+}
 
 PERCORE_EXPORT int socket(int domain, int type, int protocol) {
   const int fd = libc().socket(domain, type, protocol);
