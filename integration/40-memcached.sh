@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Debian's memcached, unmodified, under libpercore.so on af_packet:pc-dut,
+# with -t 1 and -t 4 (one thread accepts, the others serve): memcaslap from
+# the Linux peer for 10 s with 64 connections (no errors), a data check that
+# sets 10,000 keys of 1 B-500 KiB and reads every one back byte-exact, and
+# memcstat both over percore and on 127.0.0.1 (the kernel's side of the
+# INADDR_ANY listener).
+# shellcheck source=integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+net_up
+for threads in 1 4; do
+  step "memcached -t $threads under percore (af_packet:$PERCORE_DUT_IF, $PERCORE_STACK_IP)"
+  PERCORE_STATS=1 "$PERCORE" run --dev "af_packet:$PERCORE_DUT_IF" --ip "$PERCORE_STACK_IP/24" -- \
+    timeout 300 memcached -u root -t "$threads" -p 11211 -U 0 -m 2048 -c 4096 \
+    >"$TMP/mc.out" 2>"$TMP/mc.err" &
+  mc=$!
+  _bg_pids+=("$mc")
+  # The listener materialises (and DPDK starts) when memcached first waits.
+  deadline=$((SECONDS + 30))
+  until in_peer timeout 3 memcstat --servers="$PERCORE_STACK_IP:11211" >"$TMP/stat" 2>&1; do
+    kill -0 "$mc" 2>/dev/null || fail "memcached exited: $(cat "$TMP/mc.err")"
+    ((SECONDS < deadline)) || fail "memcached on percore did not answer memcstat in 30s"
+    sleep 0.5
+  done
+  grep -E "^\s+(pid|threads):" "$TMP/stat"
+  grep -qE "^\s+threads: $threads$" "$TMP/stat" || fail "memcstat does not show $threads threads"
+  memcstat --servers=127.0.0.1:11211 >"$TMP/stat-lo" 2>&1 || fail "memcstat on 127.0.0.1 failed: $(cat "$TMP/stat-lo")"
+  pass "memcstat over percore and on 127.0.0.1"
+
+  step "memcaslap -c 64 for 10 s from the peer"
+  in_peer timeout 60 memcaslap -s "$PERCORE_STACK_IP:11211" -t 10s -c 64 -T 1 >"$TMP/slap" 2>&1 ||
+    fail "memcaslap failed: $(tail -20 "$TMP/slap")"
+  tail -4 "$TMP/slap"
+  tps=$(sed -n 's/.*TPS: \([0-9]*\).*/\1/p' "$TMP/slap" | tail -n1)
+  [[ -n $tps && $tps -gt 0 ]] || fail "no TPS in memcaslap's output"
+  if grep -qiE "error|fail" "$TMP/slap"; then fail "memcaslap reported errors"; fi
+  pass "memcaslap: $tps ops/s, no errors"
+
+  step "data check: 10,000 keys of 1 B-500 KiB, set then read back"
+  out=$(in_peer timeout 240 python3 "$PERCORE_ROOT/integration/mc_check.py" "$PERCORE_STACK_IP" 11211 10000 $threads) ||
+    fail "data check failed: $out"
+  echo "$out"
+  pass "every value read back byte-exact"
+
+  kill -TERM "$mc"
+  wait "$mc" || true
+  grep "tcp:" "$TMP/mc.err" || true
+done
