@@ -25,19 +25,33 @@ constexpr std::uint32_t kAlways = EPOLLERR | EPOLLHUP;
 // Applies a signal mask for the duration of a wait (epoll_pwait, ppoll,
 // pselect); not atomic with the wait as the kernel's is, but a signal
 // unblocked here still interrupts the wait through the runtime's counter.
+// A signal that was pending and blocked runs its handler as the mask is
+// applied, before the wait starts: `delivered()` says so, and the wait then
+// ends with EINTR unless something is ready, as the kernel's does.
 class ScopedSigmask {
  public:
   explicit ScopedSigmask(const sigset_t* mask) : active_(mask != nullptr) {
-    if (active_) pthread_sigmask(SIG_SETMASK, mask, &saved_);
+    if (!active_) return;
+    const Runtime& rt = Runtime::get();
+    const std::uint64_t before = rt.signals_.load(std::memory_order_acquire);
+    pthread_sigmask(SIG_SETMASK, mask, &saved_);
+    delivered_ = rt.signals_.load(std::memory_order_acquire) != before;
   }
   ~ScopedSigmask() {
     if (active_) pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
   }
+  bool delivered() const { return delivered_; }
 
  private:
   bool active_;
+  bool delivered_ = false;
   sigset_t saved_{};
 };
+
+// Linux's EPOLLEXCLUSIVE_OK_BITS: what may accompany EPOLLEXCLUSIVE.
+constexpr std::uint32_t kExclusiveOk = EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLRDBAND |
+                                       EPOLLWRNORM | EPOLLWRBAND | EPOLLERR | EPOLLHUP |
+                                       EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 
 }  // namespace
 
@@ -105,7 +119,20 @@ int EpollSet::ctl(int op, int fd, epoll_event* event) {
   auto file = FdTable::get().find(fd);
   if (!file) return libc().epoll_ctl(kernel_fd_, op, fd, event);
   if (file.get() == this) return fail(EINVAL);
-  if (op != EPOLL_CTL_DEL && event == nullptr) return fail(EFAULT);
+  if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL) return fail(EINVAL);
+  if (op != EPOLL_CTL_DEL) {
+    if (event == nullptr) return fail(EFAULT);
+    // Linux copies the event in before anything else: let the kernel check
+    // the pointer. `fd` (the placeholder) is never in the kernel set, so a
+    // readable event fails with ENOENT, an unreadable one with EFAULT.
+    if (libc().epoll_ctl(kernel_fd_, EPOLL_CTL_MOD, fd, event) != 0 && errno == EFAULT) return -1;
+    // Linux: EPOLLEXCLUSIVE is for ADD only, with the bits above, and never
+    // on an epoll file.
+    if (event->events & EPOLLEXCLUSIVE) {
+      if (op == EPOLL_CTL_MOD) return fail(EINVAL);
+      if ((event->events & ~kExclusiveOk) || file->kind() == Kind::Epoll) return fail(EINVAL);
+    }
+  }
   std::unique_lock lock(mu_);
   auto it = watches_.find(fd);
   switch (op) {
@@ -133,8 +160,8 @@ int EpollSet::ctl(int op, int fd, epoll_event* event) {
     }
     case EPOLL_CTL_MOD: {
       if (it == watches_.end()) return fail(ENOENT);
-      // Linux: EPOLLEXCLUSIVE cannot be modified in or out.
-      if ((event->events | it->second->interest) & EPOLLEXCLUSIVE) return fail(EINVAL);
+      // Linux: an EPOLLEXCLUSIVE registration cannot be modified.
+      if (it->second->interest & EPOLLEXCLUSIVE) return fail(EINVAL);
       Watch* w = it->second.get();
       w->interest = event->events;
       w->data = event->data;
@@ -261,6 +288,11 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
     }
     return n > 0;
   };
+  if (scoped.delivered()) {
+    // Linux's ep_poll: events first, then a zero timeout, then the signal.
+    if (collect() || (deadline && *deadline <= now())) return n;
+    return fail(EINTR);
+  }
   pollfd kernel[2] = {{kernel_fd_, POLLIN, 0}, {internal_fd_, POLLIN, 0}};
   const WaitResult w = rt.wait(collect, deadline, {kernel, internal_fd_ >= 0 ? 2u : 1u}, false);
   if (n > 0) return n;
@@ -309,7 +341,10 @@ int poll_fds(pollfd* fds, nfds_t n, std::optional<Instant> deadline, const sigse
     }
     return ready > 0;
   };
-  const WaitResult w = rt.wait(evaluate, deadline, kernel, false);
+  // Linux's do_poll: ready fds first, then a pending signal, even with a
+  // zero timeout.
+  const WaitResult w = scoped.delivered() ? WaitResult::Interrupted
+                                          : rt.wait(evaluate, deadline, kernel, false);
   evaluate();
   if (!kernel.empty()) {
     if (w != WaitResult::Ready || ready > 0) {

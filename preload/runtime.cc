@@ -101,8 +101,16 @@ bool Runtime::ensure_started() {
   }
   // DPDK's drivers install signal handlers of their own (net_tap: SIGIO on
   // every received frame); those are not the application's.
+  // The threads DPDK starts (interrupts, multi-process) inherit this
+  // thread's mask: they take no signals, so a process-directed signal the
+  // application blocks (for sigwait or a signalfd) stays pending for it
+  // instead of killing the process from a DPDK thread.
   internal_ = true;
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
   auto engine = core::Engine::start(config::engine_config(*c), now());
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   internal_ = false;
   if (!engine) {
     std::fprintf(stderr, "percore: %s\n", config::describe(engine.error(), *c).c_str());
@@ -150,8 +158,6 @@ bool Runtime::ensure_started() {
   {
     // The progress thread takes no signals: a process-directed signal must
     // reach (and interrupt) an application thread, as it would on Linux.
-    sigset_t all, saved;
-    sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &saved);
     std::thread([this] { progress_loop(); }).detach();
     pthread_sigmask(SIG_SETMASK, &saved, nullptr);

@@ -503,6 +503,7 @@ void Tcb::process_data(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) {
   const std::uint32_t advanced =
       rcv_buf_.insert(seg.seq, m, seg.payload.data(), static_cast<std::uint32_t>(seg.payload.size()));
   counters_.bytes_received += advanced;
+  if (advanced > 0) data_ready_ = true;
   if (!in_order) {
     // RFC 5681 4.2: an out-of-order segment gets an immediate duplicate
     // ACK of its own, with SACK blocks as of its arrival (RFC 2018 4), not

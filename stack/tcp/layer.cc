@@ -186,7 +186,8 @@ void TcpLayer::after_event(TcbState& s) {
     dirty_.push_back(tcb.tuple());
   }
   const std::uint32_t ev = tcb.events();
-  if (s.app_owned && ev != s.last_events && !s.ready) {
+  const bool data_ready = tcb.take_data_ready();
+  if (s.app_owned && (ev != s.last_events || data_ready) && !s.ready) {
     s.ready = true;
     ready_.push_back({.tcb = &tcb});
   }

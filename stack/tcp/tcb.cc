@@ -226,19 +226,33 @@ void Tcb::cancel_timers() {
 }
 
 std::uint32_t Tcb::events() const {
+  // Linux's tcp_poll. Its sk_shutdown has RCV_SHUTDOWN once the peer's FIN
+  // is in or the application shut reading, SEND_SHUTDOWN once the
+  // application shut writing.
+  const bool rcv_shutdown = fin_received_ || read_shutdown_;
   std::uint32_t ev = 0;
-  if (rcv_buf_.readable() > 0 || fin_received_ || error_ || read_shutdown_) ev |= Event::kReadable;
-  if (fin_received_) ev |= Event::kReadHup;
+  if (rcv_buf_.readable() > 0 || error_) ev |= Event::kReadable;
+  if (rcv_shutdown) ev |= Event::kReadable | Event::kReadHup;
   if (error_) ev |= Event::kError;
-  const bool can_write = state_ == State::Established || state_ == State::CloseWait;
-  if (can_write && !fin_queued_ && snd_buf_.free_space() > 0) ev |= Event::kWritable;
-  if (is_synchronized(state_)) ev |= Event::kConnected;
-  if (state_ == State::Closed || (fin_received_ && fin_queued_ && snd_una_ == snd_max_)) {
+  if (is_synchronized(state_)) {
+    ev |= Event::kConnected;
+    // After SHUT_WR a write fails at once (EPIPE), so it reports writable.
+    if (fin_queued_ || send_buffer_writeable()) ev |= Event::kWritable;
+  }
+  if (state_ == State::Closed || (rcv_shutdown && fin_queued_)) {
     ev |= Event::kHup;
     // Linux reports a closed socket writable (the write then fails).
     ev |= Event::kWritable | Event::kReadable;
   }
   return ev;
+}
+
+bool Tcb::send_buffer_writeable() const {
+  // Linux's __sk_stream_is_writeable: free space at least half of what is
+  // queued, i.e. a third of the buffer, so a writer is woken for a useful
+  // amount of room rather than for every ACK.
+  const std::uint32_t free = snd_buf_.free_space();
+  return free > 0 && free >= snd_buf_.size() / 2;
 }
 
 void Tcb::set_nodelay(bool on) {

@@ -202,6 +202,10 @@ class Tcb {
   State state() const { return state_; }
   const FourTuple& tuple() const { return tuple_; }
   std::uint32_t events() const;
+  // Whether in-order data arrived since the last call: Linux wakes readers
+  // (sk_data_ready) on every arrival, so an edge-triggered waiter hears of
+  // new data even when the socket was readable already.
+  bool take_data_ready() { return std::exchange(data_ready_, false); }
   std::optional<Errc> error() const { return error_; }
   std::optional<Errc> take_error() { return std::exchange(error_, std::nullopt); }
   bool wants_output() const { return wants_output_; }
@@ -250,6 +254,7 @@ class Tcb {
   void process_data(const wire::TcpRepr& seg, rte_mbuf* m, Instant now);
   void autotune_receive_buffer(Instant now);
   void process_fin(Instant now);
+  bool send_buffer_writeable() const;
   void negotiate(const wire::TcpOptions& peer, std::uint16_t our_mss);
   void established(Instant now);
   void enter_time_wait(Instant now);
@@ -322,6 +327,7 @@ class Tcb {
   bool fin_sent_ = false;
   bool fin_received_ = false;
   bool read_shutdown_ = false;
+  bool data_ready_ = false;  // see take_data_ready()
 
   // Loss recovery and congestion control.
   RttEstimator rtt_;

@@ -55,7 +55,7 @@ TEST_F(Close, NothingCanBeSentAfterShutdown) {
   expect_tx(seg(kFin | kAck).with_seq(L).with_ack(R));
   EXPECT_EQ(app_send(tcb, "late"), 0u);
   expect_no_tx("no data after our FIN");
-  EXPECT_FALSE(tcb->events() & Event::kWritable);
+  EXPECT_TRUE(tcb->events() & Event::kWritable) << "Linux: writable, the write fails";
   EXPECT_TRUE(tcb->write_shutdown());
 }
 
