@@ -4,11 +4,49 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "stack/wire/checksum.h"
 #include "stack/wire/ipv4.h"
 
 namespace percore::tcp {
+namespace {
+
+// The one's complement sum of `len` bytes of an mbuf chain as big-endian
+// words (RFC 1071), whatever the segments' lengths and addresses. A segment
+// that starts at an odd offset of the payload contributes its sum byte-
+// swapped (RFC 1071 2.(B)); one at an odd address is summed from an aligned
+// copy (rte_raw_cksum of 22.11 reads it as misaligned words, and
+// rte_raw_cksum_mbuf inherits that: every other segment of a stream that
+// began with an odd-length write was sent with a wrong checksum).
+std::uint32_t payload_sum(const rte_mbuf* m, std::uint32_t len) {
+  alignas(8) std::uint8_t aligned[2048];
+  std::uint32_t total = 0;
+  std::uint32_t done = 0;
+  for (; m != nullptr && done < len; m = m->next) {
+    const auto* p = rte_pktmbuf_mtod(m, const std::uint8_t*);
+    std::uint32_t left = std::min<std::uint32_t>(m->data_len, len - done);
+    while (left > 0) {
+      // Even-sized pieces keep the parity of `done` meaningful.
+      const std::uint32_t n = std::min<std::uint32_t>(left, sizeof aligned);
+      const void* src = p;
+      if ((reinterpret_cast<std::uintptr_t>(p) & 1) != 0) {
+        std::memcpy(aligned, p, n);
+        src = aligned;
+      }
+      std::uint16_t s = rte_raw_cksum(src, n);
+      if ((done & 1) != 0) s = rte_bswap16(s);
+      total += s;
+      done += n;
+      p += n;
+      left -= n;
+    }
+  }
+  return rte_be_to_cpu_16(wire::detail::fold(total));
+}
+
+}  // namespace
+
 namespace {
 
 using wire::TcpFlag::kAck;
@@ -267,18 +305,21 @@ void TcpLayer::transmit(const Tcb& tcb, OutSegment& seg, Instant now) {
   hdr[16] = hdr[17] = 0;
   const std::uint16_t pseudo =
       wire::ipv4_pseudo_header_sum(t.local_ip, t.remote_ip, 6, l4_len);
-  if (net_.iface().offloads.tx_tcp_cksum) {
+  // A payload chain split at an odd length or address defeats drivers that
+  // "offload" by summing each segment on its own (DPDK 22.11's net_tap):
+  // such a segment's checksum is computed here instead.
+  bool odd_split = false;
+  for (const rte_mbuf* p = seg.payload; p != nullptr; p = p->next)
+    odd_split = odd_split || (p->next != nullptr && (p->data_len & 1) != 0) ||
+                (reinterpret_cast<std::uintptr_t>(rte_pktmbuf_mtod(p, const void*)) & 1) != 0;
+  if (net_.iface().offloads.tx_tcp_cksum && !odd_split) {
     wire::store_be16(hdr + 16, pseudo);
     m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
     m->l4_len = static_cast<std::uint8_t>(hdr_len);
   } else {
     std::uint32_t sum = pseudo;
     sum += static_cast<std::uint16_t>(~wire::internet_checksum({hdr, hdr_len}));
-    if (seg.payload != nullptr) {
-      std::uint16_t payload_sum = 0;
-      rte_raw_cksum_mbuf(seg.payload, 0, seg.payload_len, &payload_sum);
-      sum += rte_be_to_cpu_16(payload_sum);
-    }
+    if (seg.payload != nullptr) sum += payload_sum(seg.payload, seg.payload_len);
     wire::store_be16(hdr + 16, static_cast<std::uint16_t>(~wire::detail::fold(sum)));
   }
   if (seg.payload != nullptr && rte_pktmbuf_chain(m, seg.payload) != 0) {

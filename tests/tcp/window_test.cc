@@ -40,6 +40,19 @@ TEST_F(Window, PeersWindowIsScaledByItsShift) {
   EXPECT_EQ(sent_bytes_below(L + (23u << 7)), 2 * kMss);
 }
 
+TEST_F(Window, SegmentsAfterAnOddLengthWriteCarryCorrectChecksums) {
+  // A 7-byte write leaves every later segment's payload at odd offsets of
+  // the send buffer's mbufs, spanning two of them: each segment's checksum
+  // must still be right (tx() verifies it; the peer would drop it for good).
+  Tcb* tcb = open(0ms, seg(kSyn).mss(kMss).wscale(7));
+  peer_ack(L, 1000);
+  app_send(tcb, "HEADER\n");
+  app_send(tcb, pattern(20000));
+  std::uint32_t total = 0;
+  for (const Sent& s : tx()) total += static_cast<std::uint32_t>(s.payload.size());
+  EXPECT_GT(total, 7u + kMss);
+}
+
 TEST_F(Window, SynWindowIsNeverScaled) {
   // RFC 7323 2.2: the window field of a SYN or SYN-ACK is not scaled.
   Tcb* tcb = connected(seg(kSyn | kAck).mss(kMss).wscale(7).wnd(1000));
