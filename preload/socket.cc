@@ -590,6 +590,12 @@ void Socket::inherit_from(int listener_fd, const Socket& listener, int fd) {
 int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
   if (mode() != Mode::Percore || !listener_) return libc().accept4(fd, addr, len, flags);
   if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0) return fail(EINVAL);
+  Runtime& rt = Runtime::get();
+  // The stack may start here (a listener materialises where first waited
+  // on): a signal meanwhile interrupts this accept, as it would Linux's.
+  // SA_RESTART handlers restart it (without SO_RCVTIMEO), as in the wait below.
+  auto& signal_count = rcvtimeo_ == Duration::zero() ? rt.signals_no_restart_ : rt.signals_;
+  const std::uint64_t signals_at_entry = signal_count.load(std::memory_order_acquire);
   std::shared_ptr<ListenGroup> group;
   const unsigned generation = listen_generation_.load(std::memory_order_acquire);
   {
@@ -597,7 +603,6 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
     materialize(fd);
     group = group_;
   }
-  Runtime& rt = Runtime::get();
   int result = -1;
   int error = 0;
   auto stopped = [&] { return listen_generation_.load(std::memory_order_acquire) != generation; };
@@ -663,6 +668,7 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
   };
   if (try_accept()) return result >= 0 ? result : fail(error);
   if (nonblocking_.load(std::memory_order_relaxed)) return fail(EAGAIN);
+  if (signal_count.load(std::memory_order_acquire) != signals_at_entry) return fail(EINTR);
   pollfd kernel{fd, POLLIN, 0};
   std::span<pollfd> kernel_fds;
   if (kernel_listening_) kernel_fds = {&kernel, 1};
@@ -1035,8 +1041,7 @@ int Socket::getsockopt(int fd, int level, int name, void* value, socklen_t* len)
         if (info->mss != 0) {
           ti.tcpi_snd_cwnd = info->snd_cwnd / info->mss;
           ti.tcpi_snd_ssthresh = info->snd_ssthresh / info->mss;
-          // Linux counts segments in flight (packets_out): a FIN is one.
-          ti.tcpi_unacked = (info->unacked + info->mss - 1) / info->mss;
+          ti.tcpi_unacked = info->unacked / info->mss;
         }
         ti.tcpi_rcv_space = info->rcv_space;
         ti.tcpi_total_retrans = static_cast<std::uint32_t>(info->counters.retransmits);
