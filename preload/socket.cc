@@ -152,7 +152,7 @@ void close_all_at_exit() {
   for (std::size_t i = 0; i < rt.shard_count(); ++i) {
     ShardBox& box = rt.box(i);
     std::lock_guard lock(box.mu);
-    box.sockets.close_all(start);
+    box.sockets.close_all_connections(start);
     box.after_call_locked(start);
   }
   for (;;) {

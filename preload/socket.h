@@ -109,10 +109,11 @@ class Socket final : public File, public ReadyTarget {
   std::atomic<unsigned> listen_generation_{0};
 };
 
-// At process exit (exit() or _exit()): closes every socket percore serves,
-// as the kernel closes an exiting process's files (FIN, or RST where data
-// was left unread), and polls the stack briefly so those segments and the
-// data still queued go out. Idempotent.
+// At process exit (exit() or _exit()): closes every connection percore
+// serves, as the kernel closes an exiting process's files (FIN, or RST where
+// data was left unread), and polls the stack briefly (at most 500 ms) so
+// those segments and the data still queued go out. Listeners are left to
+// the process's end. Idempotent.
 void close_all_at_exit();
 
 // Whether `type` (socket(2)'s, with flags) and `domain`/`protocol` are a TCP

@@ -203,9 +203,9 @@ std::expected<void, Errc> Sockets::abort(SocketId s, Instant now) {
   return close(s, now);
 }
 
-void Sockets::close_all(Instant now) {
+void Sockets::close_all_connections(Instant now) {
   for (std::uint32_t i = 0; i < table_.size(); ++i)
-    if (table_[i].live) (void)close({i, table_[i].generation}, now);
+    if (table_[i].live && table_[i].listener == nullptr) (void)close({i, table_[i].generation}, now);
 }
 
 bool Sockets::sending() const { return tcp_.sending(); }

@@ -94,9 +94,10 @@ class Sockets {
   // Closes with a RST where Linux's tcp_disconnect() sends one
   // (connect(AF_UNSPEC)); the handle is gone.
   std::expected<void, Errc> abort(SocketId s, Instant now);
-  // Closes every socket still open, as the kernel closes an exiting
-  // process's files.
-  void close_all(Instant now);
+  // Closes every connection still open, as the kernel closes an exiting
+  // process's files. Listeners stay: workers forked from one listening
+  // process share it, and on Linux one worker's exit does not close it.
+  void close_all_connections(Instant now);
   // Whether a connection still has data or a FIN the peer has not
   // acknowledged (TIME-WAIT and FIN-WAIT-2 have none).
   bool sending() const;

@@ -410,6 +410,7 @@ std::uint16_t TcpLayer::ephemeral_port(wire::Ipv4Addr ip) {
 
 bool TcpLayer::sending() const {
   for (const auto& [key, s] : flows_) {
+    if (!s.app_owned) continue;  // a passive open nobody accepted yet
     switch (s.tcb->state()) {
       case State::SynSent:
       case State::SynReceived:

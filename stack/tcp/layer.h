@@ -81,7 +81,8 @@ class TcpLayer {
   // included) holds the port, given the new socket's SO_REUSEADDR and
   // SO_REUSEPORT. Listeners are not looked at.
   bool port_taken(wire::Ipv4Addr ip, std::uint16_t port, bool reuse_addr, bool reuse_port) const;
-  // Whether any connection has data or a FIN not yet acknowledged.
+  // Whether a connection the application held has data or a FIN not yet
+  // acknowledged.
   bool sending() const;
   // Where several shards share a device: an active open takes only local
   // ports for which `lands_here` is true (the replies come back to this
