@@ -497,6 +497,20 @@ PERCORE_EXPORT pid_t fork() {
   return pid;
 }
 
+// exit() runs close_all_at_exit as an atexit handler; _exit() skips those,
+// and percore's connections must still end as the kernel ends them.
+PERCORE_EXPORT void _exit(int status) {
+  close_all_at_exit();
+  libc()._exit(status);
+  __builtin_unreachable();
+}
+
+PERCORE_EXPORT void _Exit(int status) {
+  close_all_at_exit();
+  libc()._Exit(status);
+  __builtin_unreachable();
+}
+
 // vfork's child shares the parent's memory, where percore's state lives;
 // a real fork is what the standard allows vfork to be.
 PERCORE_EXPORT pid_t vfork() { return fork(); }

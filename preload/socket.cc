@@ -8,9 +8,14 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <ctime>
+#include <cstdio>
 #include <cstring>
 
 #include "preload/errors.h"
@@ -47,23 +52,69 @@ std::uint32_t to_poll_bits(std::uint32_t e) {
   return r;
 }
 
+// Copies from and to the application's memory as the kernel does, with
+// EFAULT instead of a crash for a bad pointer (process_vm_readv/writev on
+// ourselves check the mapping). For the slow calls: bind, connect, names.
+bool read_user(void* dst, const void* src, std::size_t n) {
+  if (n == 0) return true;
+  iovec local{dst, n}, remote{const_cast<void*>(src), n};
+  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(n);
+}
+
+bool write_user(void* dst, const void* src, std::size_t n) {
+  if (n == 0) return true;
+  iovec local{const_cast<void*>(src), n}, remote{dst, n};
+  return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(n);
+}
+
+// The data path cannot afford a system call per buffer: it rejects what can
+// never be mapped (below vm.mmap_min_addr, beyond the user address space),
+// which is what a NULL-based or garbage pointer is; Linux says EFAULT.
+bool user_range_ok(const void* p, std::size_t n) {
+  static const std::uintptr_t lowest = [] {
+    unsigned long v = 65536;  // Linux's default vm.mmap_min_addr
+    if (FILE* f = std::fopen("/proc/sys/vm/mmap_min_addr", "re")) {
+      if (std::fscanf(f, "%lu", &v) != 1) v = 65536;
+      std::fclose(f);
+    }
+    return static_cast<std::uintptr_t>(v);
+  }();
+  constexpr std::uintptr_t kUserEnd = (std::uintptr_t{1} << 56) - 4096;
+  if (n == 0) return true;
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  return a >= lowest && a < kUserEnd && n <= kUserEnd - a;
+}
+
+bool iov_ok(std::span<const iovec> iov) {
+  for (const iovec& v : iov)
+    if (!user_range_ok(v.iov_base, v.iov_len)) return false;
+  return true;
+}
+
+// nullopt for anything the kernel should judge (another family, a short or
+// unreadable address: the kernel's own call then gives its exact error).
 std::optional<api::Endpoint> endpoint_of(const sockaddr* addr, socklen_t len) {
   if (addr == nullptr || len < static_cast<socklen_t>(sizeof(sockaddr_in))) return std::nullopt;
   sockaddr_in in;
-  std::memcpy(&in, addr, sizeof in);
+  if (!read_user(&in, addr, sizeof in)) return std::nullopt;
   if (in.sin_family != AF_INET) return std::nullopt;
   return api::Endpoint{{ntohl(in.sin_addr.s_addr)}, ntohs(in.sin_port)};
 }
 
 // Linux's sockaddr output rule: copy what fits, report the full length.
-void write_endpoint(const api::Endpoint& e, sockaddr* addr, socklen_t* len) {
-  if (addr == nullptr || len == nullptr) return;
+// False (EFAULT) when either pointer is bad.
+bool write_endpoint(const api::Endpoint& e, sockaddr* addr, socklen_t* len) {
+  if (addr == nullptr || len == nullptr) return true;
+  socklen_t room;
+  if (!read_user(&room, len, sizeof room)) return false;
+  if (static_cast<int>(room) < 0) return true;  // callers checked EINVAL
   sockaddr_in in{};
   in.sin_family = AF_INET;
   in.sin_port = htons(e.port);
   in.sin_addr.s_addr = htonl(e.ip.value);
-  std::memcpy(addr, &in, std::min<std::size_t>(*len, sizeof in));
-  *len = sizeof in;
+  const socklen_t full = sizeof in;
+  return write_user(addr, &in, std::min<std::size_t>(room, sizeof in)) &&
+         write_user(len, &full, sizeof full);
 }
 
 std::size_t total_length(std::span<const iovec> iov) {
@@ -81,7 +132,43 @@ int kernel_int_option(int fd, int level, int name) {
   return libc().getsockopt(fd, level, name, &value, &len) == 0 ? value : 0;
 }
 
+// How long an exiting process keeps the stack running for what it leaves
+// behind. Linux delivers an exiting process's data and FIN from the kernel
+// after it is gone; here the process must stay a little while to do it.
+constexpr Duration kExitFlush = std::chrono::milliseconds(500);
+
+void register_exit_flush() {
+  static std::once_flag once;
+  std::call_once(once, [] { std::atexit(close_all_at_exit); });
+}
+
 }  // namespace
+
+void close_all_at_exit() {
+  static std::atomic<bool> done{false};
+  Runtime& rt = Runtime::get();
+  if (!rt.started() || rt.forked_away() || done.exchange(true)) return;
+  const Instant start = now();
+  for (std::size_t i = 0; i < rt.shard_count(); ++i) {
+    ShardBox& box = rt.box(i);
+    std::lock_guard lock(box.mu);
+    box.sockets.close_all_connections(start);
+    box.after_call_locked(start);
+  }
+  for (;;) {
+    const Instant t = now();
+    rt.poll_all(t);
+    bool sending = false;
+    for (std::size_t i = 0; i < rt.shard_count() && !sending; ++i) {
+      ShardBox& box = rt.box(i);
+      std::lock_guard lock(box.mu);
+      sending = box.sockets.sending();
+    }
+    if (!sending || t - start >= kExitFlush) return;
+    timespec pause{0, 50'000};
+    nanosleep(&pause, nullptr);
+  }
+}
 
 // The stack's listening sockets for one address, one per shard. Sockets
 // that the kernel let share the address (SO_REUSEPORT) share these and one
@@ -93,6 +180,7 @@ struct ListenGroup final : ReadyTarget {
     api::SocketId id;
   };
   std::vector<Listening> listening;
+  bool reuse_port = false;  // its first socket had SO_REUSEPORT
   std::mutex mu;
   std::vector<Socket*> members;
 
@@ -106,6 +194,26 @@ namespace {
 
 std::mutex g_groups_mu;
 absl::flat_hash_map<std::pair<std::uint32_t, std::uint16_t>, std::weak_ptr<ListenGroup>> g_groups;
+// Every listening address, materialised or only recorded (the placeholder
+// of a listener on the stack's address does not listen in the kernel), for
+// Linux's bind and listen conflicts. Under g_groups_mu.
+struct ListenClaim {
+  unsigned sockets = 0;
+  bool reuse_port = true;  // every socket listening there has SO_REUSEPORT
+};
+absl::flat_hash_map<std::pair<std::uint32_t, std::uint16_t>, ListenClaim> g_claims;
+
+// Linux's inet_bind_conflict() against a listener: only SO_REUSEPORT on
+// both shares its port; SO_REUSEADDR never does. g_groups_mu held.
+bool listener_conflict(const api::Endpoint& at, bool reuse_port) {
+  for (const auto& [key, claim] : g_claims) {
+    if (key.second != at.port || claim.sockets == 0) continue;
+    const wire::Ipv4Addr ip{key.first};
+    if (!(ip == at.ip || ip.is_any() || at.ip.is_any())) continue;
+    if (!(reuse_port && claim.reuse_port)) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -123,6 +231,7 @@ Socket::Socket(ShardBox& box, api::SocketId id, bool nonblocking)
 
 Socket::~Socket() {
   detach_watches();
+  release_listen();
   // In a child forked after the stack started, the stack is the parent's:
   // closing here must not send its FIN from this process.
   if (mode() != Mode::Percore || Runtime::get().forked_away()) return;
@@ -134,25 +243,37 @@ Socket::~Socket() {
     box.after_call_locked(t);
   };
   if (box_ != nullptr) close_one(*box_, id_);
-  if (group_) {
-    bool last;
-    {
-      std::lock_guard registry(g_groups_mu);
-      std::lock_guard lock(group_->mu);
-      std::erase(group_->members, this);
-      last = group_->members.empty();
-      if (last) g_groups.erase({bound_.ip.value, bound_.port});
-    }
-    if (last) {
-      SharedRegistry::get().unlisten(bound_.port, Runtime::get().slot());
-      for (const auto& l : group_->listening) close_one(*l.box, l.id);
+  leave_group();
+}
+
+void Socket::leave_group() {
+  if (!group_) return;
+  bool last;
+  {
+    std::lock_guard registry(g_groups_mu);
+    std::lock_guard lock(group_->mu);
+    std::erase(group_->members, this);
+    last = group_->members.empty();
+    if (last) g_groups.erase({bound_.ip.value, bound_.port});
+  }
+  if (last) {
+    SharedRegistry::get().unlisten(bound_.port, Runtime::get().slot());
+    const Instant t = now();
+    for (const auto& l : group_->listening) {
+      std::lock_guard lock(l.box->mu);
+      l.box->owners.erase(l.id.index);
+      (void)l.box->sockets.close(l.id, t);
+      l.box->after_call_locked(t);
+      l.box->wake();
     }
   }
+  group_.reset();
 }
 
 bool Socket::become_percore() {
   Runtime& rt = Runtime::get();
   if (!rt.ensure_started()) return false;  // errno set
+  register_exit_flush();
   mode_.store(Mode::Percore, std::memory_order_release);
   return true;
 }
@@ -165,13 +286,21 @@ void Socket::become_kernel(int fd) {
 }
 
 std::uint32_t Socket::stack_events() {
-  if (box_ != nullptr) {
-    std::lock_guard lock(box_->mu);
-    return box_->sockets.events(id_);
+  // shutdown() and connect(AF_UNSPEC) replace these under mu_.
+  ShardBox* box;
+  std::shared_ptr<ListenGroup> group;
+  {
+    std::lock_guard lock(mu_);
+    box = box_;
+    group = group_;
+  }
+  if (box != nullptr) {
+    std::lock_guard lock(box->mu);
+    return box->sockets.events(id_);
   }
   std::uint32_t e = 0;
-  if (group_)
-    for (const auto& l : group_->listening) {
+  if (group)
+    for (const auto& l : group->listening) {
       std::lock_guard lock(l.box->mu);
       e |= l.box->sockets.events(l.id);
     }
@@ -227,9 +356,11 @@ int Socket::bind(int fd, const sockaddr* addr, socklen_t len) {
     return rc;
   }
   // The placeholder holds the port in the kernel, which gives SO_REUSEADDR,
-  // SO_REUSEPORT and EADDRINUSE exactly Linux's meaning. Bound to the
-  // stack's address, it holds the port on INADDR_ANY (the kernel does not
-  // have the address).
+  // SO_REUSEPORT and EADDRINUSE exactly Linux's meaning for every socket the
+  // kernel knows. It does not know the stack's connections (TIME-WAIT
+  // included) nor listeners on the stack's address: those are judged here,
+  // before the placeholder takes the port (a bind cannot be undone).
+  if (at->port != 0 && bound_.port == 0 && port_in_use(fd, *at)) return fail(EADDRINUSE);
   sockaddr_in any{};
   std::memcpy(&any, addr, sizeof any);
   if (at->ip == ours) any.sin_addr.s_addr = htonl(INADDR_ANY);
@@ -240,6 +371,43 @@ int Socket::bind(int fd, const sockaddr* addr, socklen_t len) {
   bound_ = {at->ip, ntohs(actual.sin_port)};
   bound_ours_ = at->ip == ours;
   return 0;
+}
+
+bool Socket::claim_listen(int fd) {
+  const bool reuse_port = kernel_int_option(fd, SOL_SOCKET, SO_REUSEPORT) != 0;
+  std::lock_guard registry(g_groups_mu);
+  // A listener on INADDR_ANY was judged by the kernel, whose placeholder listens.
+  if (!kernel_listening_ && listener_conflict(bound_, reuse_port)) return false;
+  ListenClaim& claim = g_claims[{bound_.ip.value, bound_.port}];
+  ++claim.sockets;
+  claim.reuse_port = claim.reuse_port && reuse_port;
+  claimed_ = true;
+  return true;
+}
+
+void Socket::release_listen() {
+  if (!claimed_) return;
+  claimed_ = false;
+  std::lock_guard registry(g_groups_mu);
+  auto it = g_claims.find({bound_.ip.value, bound_.port});
+  if (it != g_claims.end() && --it->second.sockets == 0) g_claims.erase(it);
+}
+
+bool Socket::port_in_use(int fd, const api::Endpoint& at) {
+  const bool reuse_addr = kernel_int_option(fd, SOL_SOCKET, SO_REUSEADDR) != 0;
+  const bool reuse_port = kernel_int_option(fd, SOL_SOCKET, SO_REUSEPORT) != 0;
+  {
+    std::lock_guard registry(g_groups_mu);
+    if (listener_conflict(at, reuse_port)) return true;
+  }
+  Runtime& rt = Runtime::get();
+  if (!rt.started()) return false;
+  for (std::size_t i = 0; i < rt.shard_count(); ++i) {
+    ShardBox& box = rt.box(i);
+    std::lock_guard lock(box.mu);
+    if (box.sockets.port_taken(at, reuse_addr, reuse_port)) return true;
+  }
+  return false;
 }
 
 void Socket::apply_option(int level, int name, int value) {
@@ -259,6 +427,9 @@ void Socket::apply_option(int level, int name, int value) {
       case SO_KEEPALIVE: set(api::Option::KeepAlive, value); break;
       case SO_RCVBUF: set(api::Option::RcvBuf, value * 2); break;  // Linux doubles it
       case SO_SNDBUF: set(api::Option::SndBuf, value * 2); break;
+      case SO_RCVLOWAT: set(api::Option::RcvLowat, value); break;
+      case SO_REUSEADDR: set(api::Option::ReuseAddr, value); break;
+      case SO_REUSEPORT: set(api::Option::ReusePort, value); break;
     }
   } else if (level == IPPROTO_TCP) {
     switch (name) {
@@ -275,8 +446,9 @@ void Socket::replay_options(int fd) {
   // setsockopt() went to the placeholder too; carry what the stack
   // implements over to the stack's socket.
   static constexpr std::pair<int, int> kCarried[] = {
-      {SOL_SOCKET, SO_KEEPALIVE}, {IPPROTO_TCP, TCP_NODELAY},   {IPPROTO_TCP, TCP_CORK},
-      {IPPROTO_TCP, TCP_KEEPIDLE}, {IPPROTO_TCP, TCP_KEEPINTVL}, {IPPROTO_TCP, TCP_KEEPCNT}};
+      {SOL_SOCKET, SO_KEEPALIVE},  {IPPROTO_TCP, TCP_NODELAY},   {IPPROTO_TCP, TCP_CORK},
+      {IPPROTO_TCP, TCP_KEEPIDLE}, {IPPROTO_TCP, TCP_KEEPINTVL}, {IPPROTO_TCP, TCP_KEEPCNT},
+      {SOL_SOCKET, SO_RCVLOWAT},   {SOL_SOCKET, SO_REUSEADDR},   {SOL_SOCKET, SO_REUSEPORT}};
   for (auto [level, name] : kCarried) apply_option(level, name, kernel_int_option(fd, level, name));
   if (buffers_set_) {
     apply_option(SOL_SOCKET, SO_RCVBUF, kernel_int_option(fd, SOL_SOCKET, SO_RCVBUF) / 2);
@@ -323,6 +495,7 @@ int Socket::listen(int fd, int backlog) {
   } else if (Runtime::get().config() == nullptr) {
     return fail(EINVAL);
   }
+  if (!claim_listen(fd)) return fail(EADDRINUSE);
   listener_ = true;
   listen_backlog_ = effective;
   mode_.store(Mode::Percore, std::memory_order_release);
@@ -330,7 +503,13 @@ int Socket::listen(int fd, int backlog) {
   // listens and then forks workers (nginx) must not start DPDK before the
   // fork. It materialises in whichever process first waits on it.
   if (Runtime::get().started()) {
-    if (!materialize(fd)) return kernel_listening_ ? 0 : -1;
+    if (!materialize(fd)) {
+      if (kernel_listening_) return 0;
+      release_listen();
+      listener_ = false;
+      mode_.store(Mode::Undecided, std::memory_order_release);
+      return -1;
+    }
   }
   return 0;
 }
@@ -339,11 +518,17 @@ bool Socket::materialize(int fd) {
   if (group_) return true;
   Runtime& rt = Runtime::get();
   if (!rt.ensure_started()) return false;  // the kernel's listener still serves
+  register_exit_flush();
   std::lock_guard registry(g_groups_mu);
   const std::pair<std::uint32_t, std::uint16_t> key{bound_.ip.value, bound_.port};
   if (auto it = g_groups.find(key); it != g_groups.end()) {
     if (auto group = it->second.lock()) {
-      // The kernel let this socket share the address: SO_REUSEPORT.
+      // Linux: only SO_REUSEPORT on both lets a second socket listen here;
+      // SO_REUSEADDR lets both bind, and the second listen() fails.
+      if (!group->reuse_port || kernel_int_option(fd, SOL_SOCKET, SO_REUSEPORT) == 0) {
+        errno = EADDRINUSE;
+        return false;
+      }
       std::lock_guard lock(group->mu);
       group->members.push_back(this);
       group_ = std::move(group);
@@ -351,6 +536,7 @@ bool Socket::materialize(int fd) {
     }
   }
   auto group = std::make_shared<ListenGroup>();
+  group->reuse_port = kernel_int_option(fd, SOL_SOCKET, SO_REUSEPORT) != 0;
   for (std::size_t i = 0; i < rt.shard_count(); ++i) {
     ShardBox& box = rt.box(i);
     std::lock_guard box_lock(box.mu);
@@ -378,40 +564,91 @@ bool Socket::materialize(int fd) {
   return true;
 }
 
+void Socket::inherit_from(int listener_fd, const Socket& listener, int fd) {
+  // Linux clones the listener into the accepted socket (sk_clone_lock):
+  // every option the application set on the listener carries over.
+  for (auto [level, name] : listener.options_set_) {
+    unsigned char value[64];
+    socklen_t len = sizeof value;
+    if (libc().getsockopt(listener_fd, level, name, value, &len) != 0) continue;
+    if (level == SOL_SOCKET && (name == SO_RCVBUF || name == SO_SNDBUF) && len == sizeof(int)) {
+      int v;
+      std::memcpy(&v, value, sizeof v);
+      v /= 2;  // getsockopt reports what setsockopt doubled
+      std::memcpy(value, &v, sizeof v);
+    }
+    (void)libc().setsockopt(fd, level, name, value, len);
+  }
+  options_set_ = listener.options_set_;
+  corked_ = listener.corked_;
+  buffers_set_ = listener.buffers_set_;
+  rcvtimeo_ = listener.rcvtimeo_;
+  sndtimeo_ = listener.sndtimeo_;
+  rcvlowat_ = listener.rcvlowat_;
+}
+
 int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
   if (mode() != Mode::Percore || !listener_) return libc().accept4(fd, addr, len, flags);
   if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) != 0) return fail(EINVAL);
+  Runtime& rt = Runtime::get();
+  // The stack may start here (a listener materialises where first waited
+  // on): a signal meanwhile interrupts this accept, as it would Linux's.
+  // SA_RESTART handlers restart it (without SO_RCVTIMEO), as in the wait below.
+  auto& signal_count = rcvtimeo_ == Duration::zero() ? rt.signals_no_restart_ : rt.signals_;
+  const std::uint64_t signals_at_entry = signal_count.load(std::memory_order_acquire);
+  std::shared_ptr<ListenGroup> group;
+  const unsigned generation = listen_generation_.load(std::memory_order_acquire);
   {
     std::lock_guard lock(mu_);
     materialize(fd);
+    group = group_;
   }
-  Runtime& rt = Runtime::get();
   int result = -1;
   int error = 0;
+  auto stopped = [&] { return listen_generation_.load(std::memory_order_acquire) != generation; };
   auto try_accept = [&]() -> bool {
+    if (stopped()) {
+      error = EINVAL;  // shutdown() stopped the listener (Linux: EINVAL)
+      return true;
+    }
     // The stack's queues first (the home shard's, then the others'), then
     // the kernel's (local connections to an INADDR_ANY listener).
     const auto no_listeners = std::vector<ListenGroup::Listening>{};
-    for (const auto& l : group_ ? group_->listening : no_listeners) {
-      std::unique_lock lock(l.box->mu);
-      const Instant t = now();
-      auto id = l.box->sockets.accept(l.id, t);
-      if (!id) continue;
-      auto remote = l.box->sockets.remote(*id);
+    for (const auto& l : group ? group->listening : no_listeners) {
+      {
+        std::lock_guard lock(l.box->mu);
+        if ((l.box->sockets.events(l.id) & kReadable) == 0) continue;
+      }
+      // The fd first, as Linux takes it before dequeuing: at RLIMIT_NOFILE
+      // accept fails with EMFILE and the connection stays queued.
       const int placeholder =
           libc().socket(AF_INET, SOCK_STREAM | (flags & (SOCK_NONBLOCK | SOCK_CLOEXEC)), 0);
       if (placeholder < 0) {
-        // Out of fds: Linux fails the accept with EMFILE and the
-        // connection stays queued; here it is reset, never leaked.
         error = errno;
-        (void)l.box->sockets.close(*id, t);
-        l.box->after_call_locked(t);
         return true;
       }
+      std::unique_lock lock(l.box->mu);
+      const Instant t = now();
+      auto id = l.box->sockets.accept(l.id, t);
+      if (!id) {
+        lock.unlock();
+        libc().close(placeholder);
+        continue;
+      }
+      auto remote = l.box->sockets.remote(*id);
       auto socket = std::make_shared<Socket>(*l.box, *id, (flags & SOCK_NONBLOCK) != 0);
       l.box->after_call_locked(t);
       lock.unlock();
-      if (remote) write_endpoint(*remote, addr, len);
+      socket->inherit_from(fd, *this, placeholder);
+      // Linux copies the address after accepting: a bad pointer gives
+      // EFAULT and the connection is closed, not requeued.
+      const api::Endpoint peer = remote ? *remote : api::Endpoint{};
+      if (!write_endpoint(peer, addr, len)) {
+        libc().close(placeholder);
+        socket.reset();
+        error = EFAULT;
+        return true;
+      }
       FdTable::get().set(placeholder, std::move(socket));
       result = placeholder;
       return true;
@@ -431,13 +668,14 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
   };
   if (try_accept()) return result >= 0 ? result : fail(error);
   if (nonblocking_.load(std::memory_order_relaxed)) return fail(EAGAIN);
+  if (signal_count.load(std::memory_order_acquire) != signals_at_entry) return fail(EINTR);
   pollfd kernel{fd, POLLIN, 0};
   std::span<pollfd> kernel_fds;
   if (kernel_listening_) kernel_fds = {&kernel, 1};
   for (;;) {
     const WaitResult w =
-        rt.wait([&] { return (stack_events() & kReadable) != 0; }, deadline(true), kernel_fds,
-                rcvtimeo_ == Duration::zero());
+        rt.wait([&] { return stopped() || (stack_events() & kReadable) != 0; }, deadline(true),
+                kernel_fds, rcvtimeo_ == Duration::zero());
     if (try_accept()) return result >= 0 ? result : fail(error);
     if (w == WaitResult::Interrupted) return fail(EINTR);
     if (w == WaitResult::TimedOut) return fail(EAGAIN);
@@ -445,13 +683,35 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
 }
 
 int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
+  Runtime& rt = Runtime::get();
+  // A signal that arrives while the stack starts interrupts this connect,
+  // as it would interrupt Linux's (the wait below counts from its start).
+  const std::uint64_t signals_at_entry = rt.signals_.load(std::memory_order_acquire);
   std::unique_lock lock(mu_);
   if (mode() == Mode::Kernel || (mode() == Mode::Percore && listener_)) {
     lock.unlock();
     if (mode() == Mode::Percore) return fail(EISCONN);  // Linux: connect on a listener
     return libc().connect(fd, addr, len);
   }
-  Runtime& rt = Runtime::get();
+  sa_family_t family = AF_INET;
+  if (addr != nullptr && len >= static_cast<socklen_t>(sizeof family) &&
+      read_user(&family, &addr->sa_family, sizeof family) && family == AF_UNSPEC) {
+    // Linux's tcp_disconnect(): the connection goes (RST where one is due)
+    // and the socket may connect again. Undecided: the kernel's, as is.
+    if (mode() != Mode::Percore || box_ == nullptr) return libc().connect(fd, addr, len);
+    ShardBox& box = *box_;
+    {
+      std::lock_guard box_lock(box.mu);
+      const Instant t = now();
+      box.owners.erase(id_.index);
+      (void)box.sockets.abort(id_, t);
+      box.after_call_locked(t);
+    }
+    box_ = nullptr;
+    connect_reported_ = false;
+    mode_.store(Mode::Undecided, std::memory_order_release);
+    return 0;
+  }
   if (mode() == Mode::Percore) {
     ShardBox& box = *box_;
     std::unique_lock box_lock(box.mu);
@@ -510,6 +770,7 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
   replay_options(fd);
   lock.unlock();
   if (nonblocking_.load(std::memory_order_relaxed)) return fail(EINPROGRESS);
+  if (rt.signals_.load(std::memory_order_acquire) != signals_at_entry) return fail(EINTR);
   auto done = [&] { return (stack_events() & (kConnected | kError | kHup)) != 0; };
   const WaitResult w = rt.wait(done, deadline(false), {}, false);
   if (w == WaitResult::Interrupted) return fail(EINTR);
@@ -538,7 +799,22 @@ ssize_t Socket::recv(int fd, std::span<const iovec> iov, int flags, sockaddr* fr
   const bool peek = (flags & MSG_PEEK) != 0;
   const bool dontwait = (flags & MSG_DONTWAIT) != 0 || nonblocking_.load(std::memory_order_relaxed);
   const bool waitall = (flags & MSG_WAITALL) != 0 && !peek && !dontwait;
+  // Linux's tcp_recvmsg with MSG_TRUNC consumes (or peeks) the bytes
+  // without copying them: the buffer may be NULL.
+  std::vector<std::uint8_t> discard;
+  iovec discard_iov{};
+  if (flags & MSG_TRUNC) {
+    discard.resize(std::min<std::size_t>(total_length(iov), 256 * 1024));
+    discard_iov = {discard.data(), discard.size()};
+    iov = {&discard_iov, 1};
+  } else if (!iov_ok(iov)) {
+    return fail(EFAULT);
+  }
   const std::size_t wanted = total_length(iov);
+  // SO_RCVLOWAT: a blocking read returns once this much arrived (or less at
+  // the end of the stream), as sock_rcvlowat() sets tcp_recvmsg's target.
+  const std::size_t target =
+      waitall ? wanted : peek ? 1 : std::min<std::size_t>(std::max(rcvlowat_, 1), wanted);
   ShardBox& box = *box_;
   std::size_t got = 0;
   // TCP reports no source address: recvfrom leaves it untouched, length 0.
@@ -590,7 +866,7 @@ ssize_t Socket::recv(int fd, std::span<const iovec> iov, int flags, sockaddr* fr
     auto r = pass();
     if (r) {
       got += *r;
-      if (*r == 0 || !waitall || got == wanted) return static_cast<ssize_t>(got);
+      if (*r == 0 || got >= target) return static_cast<ssize_t>(got);
     } else if (r.error() != Errc::WouldBlock) {
       if (got > 0) return static_cast<ssize_t>(got);
       return fail(r.error());
@@ -620,6 +896,7 @@ ssize_t Socket::send(int fd, std::span<const iovec> iov, int flags) {
   if (flags & MSG_OOB) return fail(EOPNOTSUPP);
   const bool dontwait = (flags & MSG_DONTWAIT) != 0 || nonblocking_.load(std::memory_order_relaxed);
   const bool more = (flags & MSG_MORE) != 0;
+  if (!iov_ok(iov)) return fail(EFAULT);
   const std::size_t wanted = total_length(iov);
   ShardBox& box = *box_;
   std::size_t sent = 0;
@@ -684,7 +961,25 @@ int Socket::shutdown(int fd, int how) {
   if (mode() != Mode::Percore) return libc().shutdown(fd, how);
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return fail(EINVAL);
   if (box_ == nullptr) {
-    // Linux: shutdown of a listener stops it; accept() then fails.
+    // Linux's inet_shutdown(): SHUT_RD (or RDWR) stops a listener
+    // (tcp_disconnect), which keeps its port and may listen again; a thread
+    // blocked in accept() wakes with EINVAL. SHUT_WR does nothing.
+    if (how == SHUT_WR || !listener_) return 0;
+    std::lock_guard lock(mu_);
+    if (kernel_listening_) {
+      libc().shutdown(fd, SHUT_RD);
+      const int flags = libc().fcntl(fd, F_GETFL);
+      const bool nb = nonblocking_.load(std::memory_order_relaxed);
+      libc().fcntl(fd, F_SETFL, nb ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
+    }
+    leave_group();
+    release_listen();
+    listener_ = false;
+    kernel_listening_ = false;
+    mode_.store(Mode::Undecided, std::memory_order_release);
+    listen_generation_.fetch_add(1, std::memory_order_acq_rel);
+    Runtime& rt = Runtime::get();
+    for (std::size_t i = 0; rt.started() && i < rt.shard_count(); ++i) rt.box(i).wake();
     return 0;
   }
   std::lock_guard lock(box_->mu);
@@ -727,7 +1022,8 @@ int Socket::getsockopt(int fd, int level, int name, void* value, socklen_t* len)
         static constexpr std::uint8_t kLinuxState[] = {
             TCP_CLOSE,     TCP_LISTEN,    TCP_SYN_SENT,   TCP_SYN_RECV,
             TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_CLOSE_WAIT,
-            TCP_CLOSING,   TCP_LAST_ACK,  TCP_TIME_WAIT};
+            // TIME-WAIT is Linux's timewait socket's; the application's is CLOSE.
+            TCP_CLOSING,   TCP_LAST_ACK,  TCP_CLOSE};
         ti.tcpi_state = kLinuxState[static_cast<int>(info->state)];
         if (info->timestamps) ti.tcpi_options |= TCPI_OPT_TIMESTAMPS;
         if (info->sack) ti.tcpi_options |= TCPI_OPT_SACK;
@@ -765,6 +1061,13 @@ int Socket::setsockopt(int fd, int level, int name, const void* value, socklen_t
   // getsockopt() reads it back exactly as Linux would report it.
   const int rc = libc().setsockopt(fd, level, name, value, len);
   if (rc != 0 || mode() == Mode::Kernel) return rc;
+  {
+    std::lock_guard lock(mu_);
+    if (std::find(options_set_.begin(), options_set_.end(), std::pair{level, name}) ==
+        options_set_.end())
+      options_set_.emplace_back(level, name);
+  }
+  if (level == SOL_SOCKET && name == SO_RCVLOWAT) rcvlowat_ = kernel_int_option(fd, level, name);
   if (level == SOL_SOCKET && (name == SO_RCVTIMEO || name == SO_SNDTIMEO)) {
     timeval tv{};
     std::memcpy(&tv, value, std::min<std::size_t>(len, sizeof tv));
@@ -799,29 +1102,30 @@ int Socket::getsockname(int fd, sockaddr* addr, socklen_t* len) {
     if (!bound_ours_) return libc().getsockname(fd, addr, len);
     // Bound to the stack's address, which the placeholder does not have.
     if (libc().getsockname(fd, addr, len) != 0) return -1;
-    write_endpoint(bound_, addr, len);
-    return 0;
+    return write_endpoint(bound_, addr, len) ? 0 : fail(EFAULT);
   }
   if (libc().getsockname(fd, addr, len) != 0) return -1;  // EFAULT, EINVAL as Linux
+  api::Endpoint local = bound_;
   if (box_ != nullptr) {
     std::lock_guard lock(box_->mu);
-    auto local = box_->sockets.local(id_);
-    if (local) write_endpoint(*local, addr, len);
-  } else {
-    write_endpoint(bound_, addr, len);
+    if (auto l = box_->sockets.local(id_)) local = *l;
   }
-  return 0;
+  return write_endpoint(local, addr, len) ? 0 : fail(EFAULT);
 }
 
 int Socket::getpeername(int fd, sockaddr* addr, socklen_t* len) {
   if (mode() != Mode::Percore || box_ == nullptr) return libc().getpeername(fd, addr, len);
   if (addr == nullptr || len == nullptr) return fail(EFAULT);
-  if (static_cast<int>(*len) < 0) return fail(EINVAL);
-  std::lock_guard lock(box_->mu);
-  auto remote = box_->sockets.remote(id_);
+  socklen_t room;
+  if (!read_user(&room, len, sizeof room)) return fail(EFAULT);
+  if (static_cast<int>(room) < 0) return fail(EINVAL);
+  std::optional<api::Endpoint> remote;
+  {
+    std::lock_guard lock(box_->mu);
+    if (auto r = box_->sockets.remote(id_)) remote = *r;
+  }
   if (!remote) return fail(ENOTCONN);
-  write_endpoint(*remote, addr, len);
-  return 0;
+  return write_endpoint(*remote, addr, len) ? 0 : fail(EFAULT);
 }
 
 int Socket::ioctl(int fd, unsigned long request, void* arg) {
@@ -836,9 +1140,8 @@ int Socket::ioctl(int fd, unsigned long request, void* arg) {
   }
   switch (request) {
     case FIONBIO: {
-      if (arg == nullptr) return fail(EFAULT);
       int on;
-      std::memcpy(&on, arg, sizeof on);
+      if (!read_user(&on, arg, sizeof on)) return fail(EFAULT);
       nonblocking_.store(on != 0, std::memory_order_relaxed);
       if (!kernel_listening_) libc().ioctl(fd, request, arg);
       return 0;
@@ -846,12 +1149,13 @@ int Socket::ioctl(int fd, unsigned long request, void* arg) {
     case FIONREAD:  // SIOCINQ
     case SIOCOUTQ: {
       if (box_ == nullptr) return fail(EINVAL);  // Linux: EINVAL on a listener
-      if (arg == nullptr) return fail(EFAULT);
-      std::lock_guard lock(box_->mu);
-      auto n = request == FIONREAD ? box_->sockets.readable(id_) : box_->sockets.unsent(id_);
-      const int v = n ? static_cast<int>(*n) : 0;
-      std::memcpy(arg, &v, sizeof v);
-      return 0;
+      int v;
+      {
+        std::lock_guard lock(box_->mu);
+        auto n = request == FIONREAD ? box_->sockets.readable(id_) : box_->sockets.unsent(id_);
+        v = n ? static_cast<int>(*n) : 0;
+      }
+      return write_user(arg, &v, sizeof v) ? 0 : fail(EFAULT);
     }
   }
   return libc().ioctl(fd, request, arg);

@@ -68,6 +68,19 @@ class Socket final : public File, public ReadyTarget {
   // Undecided -> Kernel: every later call goes straight to the kernel.
   void become_kernel(int fd);
   void replay_options(int fd);
+  // bind(): whether the stack (a connection, TIME-WAIT included, or a
+  // listener on the stack's address) holds `at` against this socket.
+  bool port_in_use(int fd, const api::Endpoint& at);
+  // accept(): the options the application set on `listener` (fd
+  // `listener_fd`) carry over to this socket, placeholder `fd`.
+  void inherit_from(int listener_fd, const Socket& listener, int fd);
+  // Leaves the listener's group; the last member closes the stack's
+  // listening sockets. mu_ held (or the socket is going away).
+  void leave_group();
+  // listen(): records the address against later binds and listens (false:
+  // EADDRINUSE, as Linux's inet_csk_get_port at listen time).
+  bool claim_listen(int fd);
+  void release_listen();
   void apply_option(int level, int name, int value);
   std::optional<Instant> deadline(bool receiving) const;
   std::uint32_t stack_events();  // tcp::Event bits, connection or listener
@@ -89,7 +102,19 @@ class Socket final : public File, public ReadyTarget {
   bool corked_ = false;             // TCP_CORK as the application set it (MSG_MORE)
   bool buffers_set_ = false;        // SO_RCVBUF/SO_SNDBUF given explicitly
   Duration rcvtimeo_{}, sndtimeo_{};  // SO_RCVTIMEO / SO_SNDTIMEO, 0 = none
+  int rcvlowat_ = 1;                  // SO_RCVLOWAT
+  bool claimed_ = false;              // holds a listen claim (claim_listen)
+  std::vector<std::pair<int, int>> options_set_;  // (level, name) the application set
+  // Bumped when shutdown() stops the listener: blocked accepts return EINVAL.
+  std::atomic<unsigned> listen_generation_{0};
 };
+
+// At process exit (exit() or _exit()): closes every connection percore
+// serves, as the kernel closes an exiting process's files (FIN, or RST where
+// data was left unread), and polls the stack briefly (at most 500 ms) so
+// those segments and the data still queued go out. Listeners are left to
+// the process's end. Idempotent.
+void close_all_at_exit();
 
 // Whether `type` (socket(2)'s, with flags) and `domain`/`protocol` are a TCP
 // socket percore may serve.

@@ -60,6 +60,8 @@
   X(int, pselect,                                                                        \
     (int, fd_set*, fd_set*, fd_set*, const struct timespec*, const sigset_t*))           \
   X(pid_t, fork, ())                                                                     \
+  X(void, _exit, (int))                                                                  \
+  X(void, _Exit, (int))                                                                  \
   X(pid_t, vfork, ())                                                                    \
   X(ssize_t, __read_chk, (int, void*, size_t, size_t))                                   \
   X(ssize_t, __recv_chk, (int, void*, size_t, size_t, int))                              \

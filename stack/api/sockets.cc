@@ -196,6 +196,20 @@ std::expected<void, Errc> Sockets::close(SocketId s, Instant now) {
   return {};
 }
 
+std::expected<void, Errc> Sockets::abort(SocketId s, Instant now) {
+  Socket* sock = find(s);
+  if (sock == nullptr) return std::unexpected(Errc::InvalidArgument);
+  if (sock->tcb != nullptr) sock->tcb->options().linger = Duration::zero();
+  return close(s, now);
+}
+
+void Sockets::close_all_connections(Instant now) {
+  for (std::uint32_t i = 0; i < table_.size(); ++i)
+    if (table_[i].live && table_[i].listener == nullptr) (void)close({i, table_[i].generation}, now);
+}
+
+bool Sockets::sending() const { return tcp_.sending(); }
+
 std::expected<void, Errc> Sockets::set_option(SocketId s, Option o, int value, Instant now) {
   Socket* sock = find(s);
   if (sock == nullptr) return std::unexpected(Errc::InvalidArgument);
@@ -236,6 +250,11 @@ std::expected<void, Errc> Sockets::set_option(SocketId s, Option o, int value, I
       else
         tcb->options().linger = std::chrono::seconds(value);
       break;
+    case Option::RcvLowat:
+      tcb->options().rcvlowat = static_cast<std::uint32_t>(std::max(value, 1));
+      break;
+    case Option::ReuseAddr: tcb->options().reuse_addr = value != 0; break;
+    case Option::ReusePort: tcb->options().reuse_port = value != 0; break;
   }
   tcp_.touch(tcb);
   return {};
@@ -258,6 +277,7 @@ std::expected<int, Errc> Sockets::get_option(SocketId s, Option o) const {
         return static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(defaults.keepalive_interval).count());
       case Option::KeepCount: return static_cast<int>(defaults.keepalive_count);
       case Option::LingerSec: return -1;
+      case Option::RcvLowat: return 1;
       default: return 0;
     }
   }
@@ -275,6 +295,9 @@ std::expected<int, Errc> Sockets::get_option(SocketId s, Option o) const {
     case Option::SndBuf: return static_cast<int>(tcb->send_queued() + tcb->send_space());
     case Option::LingerSec:
       return opts.linger ? static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(*opts.linger).count()) : -1;
+    case Option::RcvLowat: return static_cast<int>(opts.rcvlowat);
+    case Option::ReuseAddr: return opts.reuse_addr ? 1 : 0;
+    case Option::ReusePort: return opts.reuse_port ? 1 : 0;
   }
   return std::unexpected(Errc::InvalidArgument);
 }
@@ -303,7 +326,10 @@ std::expected<Endpoint, Errc> Sockets::local(SocketId s) const {
 std::expected<Endpoint, Errc> Sockets::remote(SocketId s) const {
   const Socket* sock = find(s);
   if (sock == nullptr) return std::unexpected(Errc::InvalidArgument);
-  if (sock->tcb == nullptr || !tcp::is_synchronized(sock->tcb->state()))
+  // Linux moves a connection entering TIME-WAIT to a timewait socket and
+  // leaves the application's socket CLOSE: it has no peer any more.
+  if (sock->tcb == nullptr || !tcp::is_synchronized(sock->tcb->state()) ||
+      sock->tcb->state() == tcp::State::TimeWait)
     return std::unexpected(Errc::NotConnected);
   return Endpoint{sock->tcb->tuple().remote_ip, sock->tcb->tuple().remote_port};
 }
@@ -345,7 +371,14 @@ std::expected<std::uint32_t, Errc> Sockets::readable(SocketId s) const {
 std::expected<std::uint32_t, Errc> Sockets::unsent(SocketId s) const {
   const Socket* sock = find(s);
   if (sock == nullptr) return std::unexpected(Errc::InvalidArgument);
-  return sock->tcb != nullptr ? sock->tcb->send_queued() : 0u;
+  const tcp::Tcb* tcb = sock->tcb;
+  if (tcb == nullptr) return 0u;
+  // Linux's SIOCOUTQ is write_seq - snd_una: a FIN not yet acknowledged
+  // counts, as it takes a sequence number.
+  const tcp::State st = tcb->state();
+  const bool fin_unacked = tcb->write_shutdown() && st != tcp::State::FinWait2 &&
+                           st != tcp::State::TimeWait && st != tcp::State::Closed;
+  return tcb->send_queued() + (fin_unacked ? 1u : 0u);
 }
 
 std::vector<SocketId> Sockets::take_ready() {

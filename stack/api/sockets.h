@@ -52,6 +52,9 @@ enum class Option : std::uint8_t {
   RcvBuf,          // SO_RCVBUF
   SndBuf,          // SO_SNDBUF
   LingerSec,       // SO_LINGER (-1 = off)
+  RcvLowat,        // SO_RCVLOWAT
+  ReuseAddr,       // SO_REUSEADDR (remembered for later binds to the port)
+  ReusePort,       // SO_REUSEPORT (likewise)
 };
 
 // TCP_INFO's fields percore knows.
@@ -88,6 +91,21 @@ class Sockets {
   std::expected<void, Errc> shutdown(SocketId s, Shutdown how, Instant now);
   // Always succeeds for a live handle; the connection finishes in the background.
   std::expected<void, Errc> close(SocketId s, Instant now);
+  // Closes with a RST where Linux's tcp_disconnect() sends one
+  // (connect(AF_UNSPEC)); the handle is gone.
+  std::expected<void, Errc> abort(SocketId s, Instant now);
+  // Closes every connection still open, as the kernel closes an exiting
+  // process's files. Listeners stay: workers forked from one listening
+  // process share it, and on Linux one worker's exit does not close it.
+  void close_all_connections(Instant now);
+  // Whether a connection still has data or a FIN the peer has not
+  // acknowledged (TIME-WAIT and FIN-WAIT-2 have none).
+  bool sending() const;
+  // bind(): whether a connection on this shard holds the port (TIME-WAIT
+  // included) against a socket with these SO_REUSEADDR / SO_REUSEPORT.
+  bool port_taken(Endpoint local, bool reuse_addr, bool reuse_port) const {
+    return tcp_.port_taken(local.ip, local.port, reuse_addr, reuse_port);
+  }
 
   std::expected<void, Errc> set_option(SocketId s, Option o, int value, Instant now);
   std::expected<int, Errc> get_option(SocketId s, Option o) const;
@@ -99,7 +117,7 @@ class Sockets {
   std::expected<Endpoint, Errc> remote(SocketId s) const;
   std::expected<TcpInfo, Errc> info(SocketId s) const;
   std::expected<std::uint32_t, Errc> readable(SocketId s) const;  // FIONREAD
-  std::expected<std::uint32_t, Errc> unsent(SocketId s) const;    // SIOCOUTQ
+  std::expected<std::uint32_t, Errc> unsent(SocketId s) const;    // SIOCOUTQ, the FIN included
 
   // Sockets whose events() may have changed since the last call.
   std::vector<SocketId> take_ready();

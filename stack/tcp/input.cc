@@ -86,8 +86,11 @@ Tcb::InputResult Tcb::input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) 
     // moved it to a timewait socket): the RST leaves no error behind.
     const bool time_wait = state_ == State::TimeWait;
     // RFC 9293: in SYN-RECEIVED from a passive open the connection just
-    // goes away; the application never saw it.
-    reset(state_ == State::SynReceived ? Errc::ConnectionRefused : Errc::ConnectionReset);
+    // goes away; the application never saw it. Linux's tcp_reset() reports
+    // EPIPE in CLOSE-WAIT: the peer had already closed its side.
+    reset(state_ == State::SynReceived ? Errc::ConnectionRefused
+          : state_ == State::CloseWait ? Errc::Shutdown
+                                       : Errc::ConnectionReset);
     if (time_wait) error_.reset();
     return drop({.closed = true});
   }

@@ -232,7 +232,10 @@ void TcpLayer::after_event(TcbState& s) {
   s.last_events = ev;
   // Freed once the protocol is done and nobody holds it: the application
   // closed it, or it never reached the application.
-  if (tcb.state() == State::Closed && (!s.app_owned || s.app_closed))
+  // A connection reset while it waits in the accept queue stays there, as
+  // on Linux: accept() returns it and the first read reports the reset.
+  if (tcb.state() == State::Closed && (!s.app_owned || s.app_closed) &&
+      !(s.accepted_queued && s.listener != nullptr))
     dead_.push_back(tcb.tuple());
 }
 
@@ -444,6 +447,39 @@ std::uint16_t TcpLayer::ephemeral_port(wire::Ipv4Addr ip) {
     if (!used) return port;
   }
   return 0;
+}
+
+bool TcpLayer::sending() const {
+  for (const auto& [key, s] : flows_) {
+    if (!s.app_owned) continue;  // a passive open nobody accepted yet
+    switch (s.tcb->state()) {
+      case State::SynSent:
+      case State::SynReceived:
+      case State::Established:
+      case State::CloseWait:
+      case State::FinWait1:
+      case State::Closing:
+      case State::LastAck:
+        return true;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+bool TcpLayer::port_taken(wire::Ipv4Addr ip, std::uint16_t port, bool reuse_addr,
+                          bool reuse_port) const {
+  for (const auto& [key, s] : flows_) {
+    if (key.local_port != port || !(ip.is_any() || key.local_ip == ip)) continue;
+    if (s.tcb->state() == State::Closed) continue;
+    // Linux's inet_bind_conflict() for a socket that is not listening: both
+    // with SO_REUSEADDR, or both with SO_REUSEPORT, may share the port.
+    const SocketOptions& o = s.tcb->options();
+    if ((reuse_addr && o.reuse_addr) || (reuse_port && o.reuse_port)) continue;
+    return true;
+  }
+  return false;
 }
 
 std::expected<Tcb*, Errc> TcpLayer::connect(wire::Ipv4Addr remote, std::uint16_t remote_port,

@@ -77,6 +77,13 @@ class TcpLayer {
   // A port in the ephemeral range with no listener and no connection on
   // `ip` (0 when all are taken), for listen() on port 0.
   std::uint16_t ephemeral_port(wire::Ipv4Addr ip);
+  // Whether bind() to ip:port must fail because a connection (TIME-WAIT
+  // included) holds the port, given the new socket's SO_REUSEADDR and
+  // SO_REUSEPORT. Listeners are not looked at.
+  bool port_taken(wire::Ipv4Addr ip, std::uint16_t port, bool reuse_addr, bool reuse_port) const;
+  // Whether a connection the application held has data or a FIN not yet
+  // acknowledged.
+  bool sending() const;
   // Where several shards share a device: an active open takes only local
   // ports for which `lands_here` is true (the replies come back to this
   // shard), so no two shards ever pick the same 4-tuple.

@@ -231,7 +231,9 @@ std::uint32_t Tcb::events() const {
   // application shut writing.
   const bool rcv_shutdown = fin_received_ || read_shutdown_;
   std::uint32_t ev = 0;
-  if (rcv_buf_.readable() > 0 || error_) ev |= Event::kReadable;
+  // SO_RCVLOWAT raises the bar for data alone (tcp_epollin_ready).
+  const std::uint32_t lowat = std::max<std::uint32_t>(options_.rcvlowat, 1);
+  if (rcv_buf_.readable() >= lowat || error_) ev |= Event::kReadable;
   if (rcv_shutdown) ev |= Event::kReadable | Event::kReadHup;
   if (error_) ev |= Event::kError;
   if (is_synchronized(state_)) {

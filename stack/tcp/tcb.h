@@ -59,6 +59,12 @@ struct SocketOptions {
   Duration keepalive_interval = std::chrono::seconds(75);
   unsigned keepalive_count = 9;
   std::optional<Duration> linger;  // SO_LINGER; 0 = abort with RST on close
+  std::uint32_t rcvlowat = 1;      // SO_RCVLOWAT: bytes that make the socket readable
+  // SO_REUSEADDR / SO_REUSEPORT as the socket had them: a later bind() to
+  // this connection's port is judged by them (Linux's inet_bind_conflict),
+  // also after the application closed it (TIME-WAIT).
+  bool reuse_addr = false;
+  bool reuse_port = false;
 };
 
 // Readiness as an epoll implementation wants it.
@@ -217,6 +223,7 @@ class Tcb {
   bool peer_fin() const { return fin_received_; }
 
   SocketOptions& options() { return options_; }
+  const SocketOptions& options() const { return options_; }
   void set_nodelay(bool on);
   void set_cork(bool on);
   void set_keepalive(bool on, Instant now);

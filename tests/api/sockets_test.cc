@@ -245,5 +245,67 @@ TEST_F(SocketsTest, TcpInfoReportsTheConnection) {
   EXPECT_EQ(api_.info(listener_)->state, tcp::State::Listen);
 }
 
+TEST_F(SocketsTest, SiocoutqCountsTheFinUntilItIsAcknowledged) {
+  SocketId c = accepted();
+  ASSERT_TRUE(api_.shutdown(c, Shutdown::Write, now()));
+  tcp_->poll(now());
+  expect_tx(seg(kFin | kAck).with_seq(L).with_ack(R));
+  EXPECT_EQ(api_.unsent(c).value(), 1u) << "Linux: write_seq - snd_una, the FIN included";
+  rx(seg(kAck).with_seq(R).with_ack(L + 1));
+  EXPECT_EQ(api_.unsent(c).value(), 0u);
+}
+
+TEST_F(SocketsTest, NoPeerNameOnceInTimeWait) {
+  SocketId c = accepted();
+  ASSERT_TRUE(api_.shutdown(c, Shutdown::Write, now()));
+  tcp_->poll(now());
+  expect_tx(seg(kFin | kAck).with_seq(L).with_ack(R));
+  rx(seg(kFin | kAck).with_seq(R).with_ack(L + 1));
+  ASSERT_EQ(api_.info(c)->state, tcp::State::TimeWait);
+  EXPECT_EQ(api_.remote(c).error(), Errc::NotConnected) << "Linux's socket is CLOSE";
+  EXPECT_TRUE(api_.local(c));
+}
+
+TEST_F(SocketsTest, RcvLowatHoldsReadabilityBack) {
+  SocketId c = accepted();
+  ASSERT_TRUE(api_.set_option(c, Option::RcvLowat, 5, now()));
+  rx(seg(kAck | kPsh).with_seq(R).with_ack(L).data("abc"));
+  EXPECT_FALSE(api_.events(c) & kReadable) << "3 bytes, SO_RCVLOWAT 5";
+  rx(seg(kAck | kPsh).with_seq(R + 3).with_ack(L).data("de"));
+  EXPECT_TRUE(api_.events(c) & kReadable);
+}
+
+TEST_F(SocketsTest, TimeWaitHoldsThePortUnlessBothReuseIt) {
+  SocketId c = accepted();
+  ASSERT_TRUE(api_.set_option(c, Option::ReuseAddr, 1, now()));
+  ASSERT_TRUE(api_.close(listener_, now()));
+  ASSERT_TRUE(api_.close(c, now()));
+  tcp_->poll(now());
+  expect_tx(seg(kFin | kAck).with_seq(L).with_ack(R));
+  rx(seg(kFin | kAck).with_seq(R).with_ack(L + 1));
+  const Endpoint port{wire::Ipv4Addr::any(), kLocalPort};
+  EXPECT_TRUE(api_.port_taken(port, false, false)) << "TIME-WAIT holds it";
+  EXPECT_FALSE(api_.port_taken(port, true, false)) << "SO_REUSEADDR on both";
+}
+
+TEST_F(SocketsTest, AConnectionResetInTheAcceptQueueIsStillAccepted) {
+  SocketId l = api_.open();
+  ASSERT_TRUE(api_.bind(l, {wire::Ipv4Addr::any(), kLocalPort}));
+  ASSERT_TRUE(api_.listen(l, 16));
+  rx(seg(kSyn).with_seq(Seq(kPeerIss)).mss(1460));
+  auto synack = tx();
+  ASSERT_EQ(synack.size(), 1u);
+  L = synack[0].repr.seq + 1;
+  R = Seq(kPeerIss + 1);
+  rx(seg(kAck).with_seq(R).with_ack(L));
+  rx(seg(kRst).with_seq(R));
+  tcp_->poll(now());
+  auto c = api_.accept(l, now());
+  ASSERT_TRUE(c) << "Linux's accept() returns it";
+  std::uint8_t buf[8];
+  EXPECT_EQ(api_.recv(*c, buf).error(), Errc::ConnectionReset);
+  EXPECT_EQ(api_.recv(*c, buf).value(), 0u);
+}
+
 }  // namespace
 }  // namespace percore::api
