@@ -46,6 +46,9 @@ namespace percore::config {
     "microseconds a blocking call or epoll_wait/poll/select polls before parking in the kernel") \
   X(park_us, "PERCORE_PARK_US", "1000",                                                          \
     "longest a parked thread sleeps before it polls the device again (timers run sooner)")     \
+  X(listen_start_ms, "PERCORE_LISTEN_START_MS", "200",                                           \
+    "a listener made before the stack runs starts it this long after listen() unless the "      \
+    "process waited on it or forked first")                                                     \
   X(stats, "PERCORE_STATS", "0", "1: print each shard's counters to stderr when the program exits") \
   X(strict, "PERCORE_STRICT", "0", "1: a configuration error aborts the program at start")
 
@@ -68,6 +71,7 @@ struct Config {
   unsigned tcp_time_wait_ms = 60000;
   unsigned spin_us = 100;
   unsigned park_us = 1000;
+  unsigned listen_start_ms = 200;
   bool stats = false;
   bool strict = false;
 };

@@ -363,6 +363,44 @@ void Runtime::install_handler(int signo, const struct sigaction* act, struct sig
   if (rc == 0 && old != nullptr) *old = previous.sa_sigaction == trampoline ? before : previous;
 }
 
-void Runtime::after_fork_child() { forked_away_ = started(); }
+void Runtime::after_fork_child() {
+  forked_away_ = started();
+  // The parent's timer thread did not survive the fork; the child's
+  // listeners materialise when it waits on them.
+  std::lock_guard lock(deferred_mu_);
+  deferred_.clear();
+  deferred_thread_ = false;
+}
+
+void Runtime::defer_listener(std::weak_ptr<File> listener, int fd) {
+  std::lock_guard lock(deferred_mu_);
+  deferred_.emplace_back(std::move(listener), fd);
+  if (deferred_thread_) return;
+  deferred_thread_ = true;
+  const unsigned forks = forks_.load(std::memory_order_acquire);
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  std::thread([this, forks] { start_deferred(forks); }).detach();
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+}
+
+void Runtime::start_deferred(unsigned forks_at_listen) {
+  const config::Config* c = config();
+  const unsigned delay_ms = c != nullptr ? c->listen_start_ms : 200;
+  timespec ts{static_cast<time_t>(delay_ms / 1000), static_cast<long>(delay_ms % 1000) * 1'000'000};
+  nanosleep(&ts, nullptr);
+  std::vector<std::pair<std::weak_ptr<File>, int>> pending;
+  {
+    std::lock_guard lock(deferred_mu_);
+    pending.swap(deferred_);
+    deferred_thread_ = false;
+  }
+  // A process that forked since is a server handing its listeners to
+  // workers: it must not start DPDK.
+  if (forks_.load(std::memory_order_acquire) != forks_at_listen || forked_away_) return;
+  for (auto& [weak, fd] : pending)
+    if (auto file = weak.lock()) static_cast<Socket&>(*file).materialize_deferred(fd);
+}
 
 }  // namespace percore::preload

@@ -25,6 +25,7 @@
 
 namespace percore::preload {
 
+class File;
 // What a shard tells when a socket's readiness may have changed: a
 // connection's Socket, or a listener shared by SO_REUSEPORT sockets.
 class ReadyTarget {
@@ -106,6 +107,15 @@ class Runtime {
   // PERCORE_STATS: every shard's counters, to stderr.
   void print_stats();
 
+  // A listener made while the stack is not running waits for the process's
+  // first wait on it, so that a server that listens and forks workers starts
+  // DPDK only in them. A process that neither waits nor forks soon (a
+  // program that listens, then sleeps) must still answer SYNs, as Linux's
+  // kernel does: PERCORE_LISTEN_START_MS after the listen(), if the process
+  // has not forked meanwhile, the stack starts and the listener materialises.
+  void defer_listener(std::weak_ptr<File> listener, int fd);
+  void note_fork() { forks_.fetch_add(1, std::memory_order_acq_rel); }
+
   // In a child after fork(): the parent's stack cannot be used here.
   void after_fork_child();
   bool forked_away() const { return forked_away_; }
@@ -130,6 +140,11 @@ class Runtime {
   // kernel's softirq makes them happen for Linux sockets.
   void progress_loop();
   bool forked_away_ = false;
+  std::atomic<unsigned> forks_{0};
+  std::mutex deferred_mu_;
+  std::vector<std::pair<std::weak_ptr<File>, int>> deferred_;
+  bool deferred_thread_ = false;
+  void start_deferred(unsigned forks_at_listen);
   int slot_ = -1;
   // Set while the stack starts: calls made by DPDK itself, not the application.
   static inline thread_local bool internal_ = false;

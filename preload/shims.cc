@@ -494,6 +494,7 @@ PERCORE_EXPORT int pselect(int n, fd_set* r, fd_set* w, fd_set* e, const timespe
 PERCORE_EXPORT pid_t fork() {
   const pid_t pid = libc().fork();
   if (pid == 0) Runtime::get().after_fork_child();
+  if (pid > 0) Runtime::get().note_fork();
   return pid;
 }
 

@@ -510,8 +510,16 @@ int Socket::listen(int fd, int backlog) {
       mode_.store(Mode::Undecided, std::memory_order_release);
       return -1;
     }
+  } else {
+    Runtime::get().defer_listener(weak_from_this(), fd);
   }
   return 0;
+}
+
+void Socket::materialize_deferred(int fd) {
+  if (FdTable::get().find(fd).get() != this) return;  // closed, or the number reused
+  std::lock_guard lock(mu_);
+  if (listener_) materialize(fd);
 }
 
 bool Socket::materialize(int fd) {

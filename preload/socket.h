@@ -56,6 +56,10 @@ class Socket final : public File, public ReadyTarget {
   int getsockname(int fd, sockaddr* addr, socklen_t* len);
   int getpeername(int fd, sockaddr* addr, socklen_t* len);
   int ioctl(int fd, unsigned long request, void* arg);
+  // From the runtime's timer: the deferred listener materialises if `fd`
+  // is still this socket.
+  void materialize_deferred(int fd);
+
   // F_GETFL / F_SETFL; other commands are the kernel's.
   int get_status_flags(int fd);
   int set_status_flags(int fd, int flags);
