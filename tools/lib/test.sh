@@ -118,7 +118,13 @@ fuzz_targets() { targets_under build-fuzz tests/fuzz/fuzz_; }
 
 test_unit() {
   echo "== unit"
-  if test_build asan "build-asan (unit tests)"; then
+  # Only the test binaries: the interposer, the node and the compat cases
+  # are built (optimised) in build/ by the parts that run them.
+  local unit_targets=() log=$TEST_TMP/configure-asan.log
+  if configure_dir asan >"$log" 2>&1; then
+    mapfile -t unit_targets < <(targets_under build-asan tests/ | grep -v '/sim_tests$')
+  fi
+  if test_build asan "build-asan (unit tests)" "${unit_targets[@]}"; then
     local bins b
     mapfile -t bins < <(executables "$PERCORE_ROOT"/build-asan/tests/*/*_tests)
     ((${#bins[@]})) || echo "no unit test binaries in build-asan/tests/*/"
@@ -213,7 +219,9 @@ test_compat() {
     record "compat" 0 1 0 "needs root"
     return 0
   fi
-  test_build default "build (compat)" || return 0
+  local compat_targets
+  mapfile -t compat_targets < <(targets_under build compat/ preload/)
+  test_build default "build (compat)" "${compat_targets[@]}" || return 0
   hold_network_lock
   local log=$TEST_TMP/compat.log start=$SECONDS rc=0
   run_logged "$log" "$runner" "$@" || rc=$?
