@@ -125,7 +125,10 @@ test_unit() {
     mapfile -t unit_targets < <(targets_under build-asan tests/ | grep -v '/sim_tests$')
   fi
   if test_build asan "build-asan (unit tests)" "${unit_targets[@]}"; then
-    local bins b
+    local bins b t
+    for t in "${unit_targets[@]}"; do
+      [[ -x $PERCORE_ROOT/build-asan/$t ]] || record "build-asan/$t" 0 1 0 "not built"
+    done
     mapfile -t bins < <(executables "$PERCORE_ROOT"/build-asan/tests/*/*_tests)
     ((${#bins[@]})) || echo "no unit test binaries in build-asan/tests/*/"
     for b in "${bins[@]}"; do
