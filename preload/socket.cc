@@ -914,7 +914,10 @@ ssize_t Socket::send(int fd, std::span<const iovec> iov, int flags) {
     const Instant t = now();
     // MSG_MORE: hold a partial segment back, as TCP_CORK does, until a send
     // without it (Linux's tcp_sendmsg with MSG_MORE).
-    if (more || corked_) (void)box.sockets.set_option(id_, api::Option::Cork, 1, t);
+    if (more && !corked_ && !more_corked_) {
+      (void)box.sockets.set_option(id_, api::Option::Cork, 1, t);
+      more_corked_ = true;
+    }
     std::size_t n = 0;
     std::size_t skip = sent;
     std::optional<Errc> error;
@@ -934,7 +937,11 @@ ssize_t Socket::send(int fd, std::span<const iovec> iov, int flags) {
       n += *r;
       if (*r < in.size()) break;
     }
-    if (!more && !corked_) (void)box.sockets.set_option(id_, api::Option::Cork, 0, t);
+    // Only a send after MSG_MORE uncorks: a plain send touches no option.
+    if (!more && more_corked_) {
+      if (!corked_) (void)box.sockets.set_option(id_, api::Option::Cork, 0, t);
+      more_corked_ = false;
+    }
     box.after_call_locked(t);
     if (n == 0 && error) return std::unexpected(*error);
     return n;

@@ -103,6 +103,7 @@ class Socket final : public File, public ReadyTarget {
   api::Endpoint bound_;             // bind()'s address, kept for listen()/connect()
   bool bound_ours_ = false;         // bound to PERCORE_IP, the placeholder to INADDR_ANY
   bool connect_reported_ = false;   // a connect() call has reported the connection
+  bool more_corked_ = false;  // a MSG_MORE send left the stack corked
   bool corked_ = false;             // TCP_CORK as the application set it (MSG_MORE)
   bool buffers_set_ = false;        // SO_RCVBUF/SO_SNDBUF given explicitly
   Duration rcvtimeo_{}, sndtimeo_{};  // SO_RCVTIMEO / SO_SNDTIMEO, 0 = none
