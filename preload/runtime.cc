@@ -1,6 +1,7 @@
 #include "preload/runtime.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -105,11 +106,23 @@ bool Runtime::ensure_started() {
   // thread's mask: they take no signals, so a process-directed signal the
   // application blocks (for sigwait or a signalfd) stays pending for it
   // instead of killing the process from a DPDK thread.
+  // The descriptors DPDK opens at start (plugin directory, memory, device)
+  // are the stack's, not the application's: they may go above a soft
+  // RLIMIT_NOFILE the application lowered before the deferred start (Linux
+  // would have needed none), so the start runs at the hard limit.
   internal_ = true;
   sigset_t all, saved;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &saved);
+  rlimit files{};
+  rlimit room{};
+  bool raised = false;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    room = {files.rlim_max, files.rlim_max};
+    raised = setrlimit(RLIMIT_NOFILE, &room) == 0;
+  }
   auto engine = core::Engine::start(config::engine_config(*c), now());
+  if (raised) setrlimit(RLIMIT_NOFILE, &files);
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   internal_ = false;
   if (!engine) {
