@@ -10,6 +10,7 @@
 #include "preload/libc.h"
 #include "preload/runtime.h"
 #include "preload/socket.h"
+#include "preload/user_memory.h"
 
 namespace percore::preload {
 namespace {
@@ -52,6 +53,25 @@ class ScopedSigmask {
 constexpr std::uint32_t kExclusiveOk = EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLRDBAND |
                                        EPOLLWRNORM | EPOLLWRBAND | EPOLLERR | EPOLLHUP |
                                        EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
+
+// What the kernel reports a kernel fd's registration by: the generation
+// tells a registration from an earlier one of the same fd number (a file
+// closed without EPOLL_CTL_DEL, whose registration the kernel dropped).
+std::uint64_t kernel_token(std::uint32_t generation, int fd) {
+  return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
+}
+
+// A harvest's view of a ready watch, copied under the set's lock: the
+// watch itself may be deleted by another thread while it is evaluated.
+struct Candidate {
+  Watch* w;
+  int fd;
+  bool kernel;
+  std::uint32_t interest;
+  epoll_data_t data;
+  std::uint32_t kernel_bits;  // a kernel fd's events (0: not ready)
+  std::shared_ptr<File> file;  // a percore fd's file
+};
 
 }  // namespace
 
@@ -117,7 +137,7 @@ void EpollSet::forget(Watch* w) {
 
 int EpollSet::ctl(int op, int fd, epoll_event* event) {
   auto file = FdTable::get().find(fd);
-  if (!file) return libc().epoll_ctl(kernel_fd_, op, fd, event);
+  if (!file) return kernel_ctl(op, fd, event);
   if (file.get() == this) return fail(EINVAL);
   if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL) return fail(EINVAL);
   if (op != EPOLL_CTL_DEL) {
@@ -197,65 +217,188 @@ void EpollSet::drain_internal() {
   for (int i = 0; i < n; ++i) queue(static_cast<Watch*>(ready[i].data.ptr));
 }
 
+int EpollSet::kernel_ctl(int op, int fd, epoll_event* event) {
+  if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL)
+    return libc().epoll_ctl(kernel_fd_, op, fd, event);  // the kernel's own error
+  epoll_event wanted{};
+  // Linux copies the event in before anything else.
+  if (op != EPOLL_CTL_DEL && (event == nullptr || !read_user(&wanted, event, sizeof wanted)))
+    return fail(EFAULT);
+  std::lock_guard lock(mu_);
+  auto it = kernel_watches_.find(fd);
+  Watch* known = it != kernel_watches_.end() ? it->second.get() : nullptr;
+  auto drop_known = [&] {
+    std::erase(ready_, known);
+    kernel_watches_.erase(it);
+  };
+  switch (op) {
+    case EPOLL_CTL_ADD: {
+      const std::uint32_t generation = ++generation_;
+      epoll_event k{wanted.events, {}};
+      k.data.u64 = kernel_token(generation, fd);
+      if (libc().epoll_ctl(kernel_fd_, EPOLL_CTL_ADD, fd, &k) != 0) return -1;
+      // The kernel took it, so a watch of ours for this fd number belongs
+      // to a registration the kernel dropped when its file was closed.
+      if (known != nullptr) drop_known();
+      auto w = std::make_unique<Watch>();
+      w->set = this;
+      w->fd = fd;
+      w->interest = wanted.events;
+      w->data = wanted.data;
+      w->kernel = true;
+      w->generation = generation;
+      kernel_watches_.emplace(fd, std::move(w));
+      return 0;
+    }
+    case EPOLL_CTL_MOD: {
+      epoll_event k{wanted.events, {}};
+      k.data.u64 = kernel_token(known != nullptr ? known->generation : 0, fd);
+      if (libc().epoll_ctl(kernel_fd_, EPOLL_CTL_MOD, fd, &k) != 0) return -1;
+      if (known == nullptr) return 0;
+      known->interest = wanted.events;
+      known->data = wanted.data;
+      // The kernel re-evaluates the fd and reports it afresh if ready; an
+      // event it handed over before the change is stale.
+      if (known->queued) {
+        std::erase(ready_, known);
+        known->queued = false;
+      }
+      return 0;
+    }
+    default: {
+      const int rc = libc().epoll_ctl(kernel_fd_, EPOLL_CTL_DEL, fd, event);
+      const int saved = errno;
+      if (known != nullptr && (rc == 0 || saved == ENOENT)) drop_known();
+      errno = saved;
+      return rc;
+    }
+  }
+}
+
+Watch* EpollSet::kernel_watch(std::uint64_t token) {
+  auto it = kernel_watches_.find(static_cast<int>(token & 0xffffffffu));
+  if (it == kernel_watches_.end() || it->second->generation != token >> 32) return nullptr;
+  return it->second.get();
+}
+
+void EpollSet::drain_kernel() {
+  // All of the kernel's ready events, in its order, join the ready list
+  // behind what is there. Level-triggered ones the kernel keeps (and
+  // rotates): reading past them comes back to one seen in this round.
+  constexpr int kBatch = 64;
+  epoll_event ready[kBatch];
+  std::lock_guard lock(mu_);
+  const std::uint64_t round = ++harvests_;
+  for (;;) {
+    const int n = libc().epoll_wait(kernel_fd_, ready, kBatch, 0);
+    bool wrapped = false;
+    for (int i = 0; i < n; ++i) {
+      Watch* w = kernel_watch(ready[i].data.u64);
+      if (w == nullptr) continue;
+      wrapped = wrapped || w->seen == round;
+      w->seen = round;
+      w->kernel_events = ready[i].events;
+      if (!w->queued) {
+        w->queued = true;
+        ready_.push_back(w);
+      }
+    }
+    if (n < kBatch || wrapped) return;
+  }
+}
+
+bool EpollSet::registered(const Watch* w) const {
+  const auto& map = w->kernel ? kernel_watches_ : watches_;
+  auto it = map.find(w->fd);
+  return it != map.end() && it->second.get() == w;
+}
+
+void EpollSet::requeue(const std::vector<Watch*>& front, const std::vector<Watch*>& back) {
+  std::lock_guard lock(mu_);
+  // Watches that a concurrent ctl removed are gone from the maps; ones a
+  // concurrent edge queued again stay where that put them.
+  for (auto it = front.rbegin(); it != front.rend(); ++it) {
+    Watch* w = *it;
+    if (!registered(w) || w->queued || w->disarmed) continue;
+    w->queued = true;
+    ready_.push_front(w);
+  }
+  for (Watch* w : back) {
+    if (!registered(w) || w->queued || w->disarmed) continue;
+    w->queued = true;
+    ready_.push_back(w);
+  }
+}
+
 int EpollSet::harvest(epoll_event* events, int max, bool consume) {
   if (internal_fd_ >= 0) drain_internal();
-  // Take the candidates out, evaluate them without the set's lock (the
-  // files take their shard's lock), then put back the level-triggered ones
-  // that are still ready, behind the others: maxevents smaller than the
-  // ready count rotates fairly, as Linux's ready list does.
-  std::vector<std::pair<Watch*, std::shared_ptr<File>>> candidates;
+  drain_kernel();
+  // Take the candidates out and evaluate them without the set's lock (the
+  // files take their shard's lock). As Linux's ep_send_events: what was
+  // not reached goes back in front, what was reported and is
+  // level-triggered goes behind, so that maxevents smaller than the ready
+  // count rotates fairly.
+  std::vector<Candidate> candidates;
   {
     std::lock_guard lock(mu_);
     candidates.reserve(ready_.size());
     for (Watch* w : ready_) {
       w->queued = false;
-      if (auto f = w->file.lock()) candidates.emplace_back(w, std::move(f));
+      Candidate c{w, w->fd, w->kernel, w->interest, w->data, 0, nullptr};
+      if (w->kernel) {
+        // Level-triggered: ready if this round's drain found it. The kernel
+        // consumed an edge-triggered or one-shot event as it handed it
+        // over; that event waits here until it is reported.
+        const bool consumed = w->interest & (EPOLLET | EPOLLONESHOT);
+        if (w->seen == harvests_ || consumed) c.kernel_bits = w->kernel_events;
+      } else {
+        c.file = w->file.lock();
+        if (!c.file) continue;
+      }
+      candidates.push_back(std::move(c));
     }
     ready_.clear();
   }
   int n = 0;
-  std::vector<Watch*> keep;
-  for (auto& [w, file] : candidates) {
+  std::vector<Watch*> front, back, disarm;
+  for (const Candidate& c : candidates) {
     if (n >= max) {
-      keep.push_back(w);
+      front.push_back(c.w);
       continue;
     }
-    const std::uint32_t bits = file->poll_events(w->fd) & ((w->interest & ~EPOLLET & ~EPOLLONESHOT & ~EPOLLEXCLUSIVE & ~EPOLLWAKEUP) | kAlways);
+    const std::uint32_t bits =
+        c.kernel ? c.kernel_bits
+                 : c.file->poll_events(c.fd) &
+                       ((c.interest & ~EPOLLET & ~EPOLLONESHOT & ~EPOLLEXCLUSIVE & ~EPOLLWAKEUP) |
+                        kAlways);
     if (bits == 0) continue;
     if (!consume) {
-      keep.push_back(w);
+      front.push_back(c.w);
       ++n;
       continue;
     }
     events[n].events = bits;
-    events[n].data = w->data;
+    events[n].data = c.data;
     ++n;
-    if (w->interest & EPOLLONESHOT) {
-      w->disarmed = true;
-    } else if (!(w->interest & EPOLLET)) {
-      keep.push_back(w);
+    if (c.interest & EPOLLONESHOT) {
+      if (!c.kernel) disarm.push_back(c.w);  // the kernel disarms its own
+    } else if (!(c.interest & EPOLLET)) {
+      back.push_back(c.w);
     }
   }
-  {
+  if (!disarm.empty()) {
     std::lock_guard lock(mu_);
-    // Watches that a concurrent ctl(DEL) removed are gone from watches_.
-    for (Watch* w : keep) {
-      if (w->queued || w->disarmed || !watches_.contains(w->fd) || watches_.at(w->fd).get() != w)
-        continue;
-      w->queued = true;
-      ready_.push_back(w);
-    }
+    for (Watch* w : disarm)
+      if (registered(w)) w->disarmed = true;
   }
+  requeue(front, back);
   return n;
 }
 
 std::uint32_t EpollSet::poll_events(int) {
-  // Readable when a percore member is ready or the kernel set has events.
+  // Readable when a member, percore's or the kernel's, is ready.
   epoll_event probe;
-  if (harvest(&probe, 1, false) > 0) return POLLIN | POLLRDNORM;
-  pollfd p{kernel_fd_, POLLIN, 0};
-  if (libc().poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) return POLLIN | POLLRDNORM;
-  return 0;
+  return harvest(&probe, 1, false) > 0 ? POLLIN | POLLRDNORM : 0;
 }
 
 int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline,
@@ -265,27 +408,38 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
   bool percore_members;
   {
     std::lock_guard lock(mu_);
-    percore_members = !watches_.empty();
+    percore_members = !watches_.empty() || !ready_.empty();
   }
   Runtime& rt = Runtime::get();
   if (!percore_members) {
     // Nothing of percore's to watch: the kernel's wait (DPDK's own interrupt
-    // thread waits this way too).
-    int timeout_ms = -1;
-    if (deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now());
-      timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+    // thread waits this way too), with the application's data for our tokens.
+    for (;;) {
+      int timeout_ms = -1;
+      if (deadline) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now());
+        timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+      }
+      const int k = libc().epoll_pwait(kernel_fd_, events, max, timeout_ms, mask);
+      if (k <= 0) return k;
+      int n = 0;
+      {
+        std::lock_guard lock(mu_);
+        for (int i = 0; i < k; ++i) {
+          const Watch* w = kernel_watch(events[i].data.u64);
+          if (w == nullptr) continue;
+          events[n].events = events[i].events;
+          events[n].data = w->data;
+          ++n;
+        }
+      }
+      if (n > 0 || timeout_ms == 0) return n;
     }
-    return libc().epoll_pwait(kernel_fd_, events, max, timeout_ms, mask);
   }
   ScopedSigmask scoped(mask);
   int n = 0;
   auto collect = [&] {
     n = harvest(events, max, true);
-    if (n < max) {
-      const int k = libc().epoll_wait(kernel_fd_, events + n, max - n, 0);
-      if (k > 0) n += k;
-    }
     return n > 0;
   };
   if (scoped.delivered()) {

@@ -3,10 +3,13 @@
 // An epoll set is a real kernel epoll fd that holds the application's kernel
 // fds, plus percore's own registrations: a Watch per percore file, queued on
 // the set's ready list by readiness edges from the shards (never found by
-// scanning). epoll_wait harvests the ready list (level-triggered watches stay
-// on it while they are ready, edge-triggered ones leave it, one-shot ones are
-// disarmed), then the kernel epoll fd, spinning and parking through the
-// runtime.
+// scanning). The kernel fds have a Watch too, registered in the kernel set
+// under a token of ours: what the kernel reports ready joins the same ready
+// list, so that the order of events over successive waits (maxevents smaller
+// than the ready count) is Linux's one list, not ours then the kernel's.
+// epoll_wait harvests the ready list (level-triggered watches stay on it
+// while they are ready, edge-triggered ones leave it, one-shot ones are
+// disarmed), spinning and parking through the runtime.
 #pragma once
 
 #include <poll.h>
@@ -17,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "preload/fd_table.h"
@@ -35,6 +39,13 @@ struct Watch {
   epoll_data_t data{};
   bool queued = false;
   bool disarmed = false;  // EPOLLONESHOT fired; EPOLL_CTL_MOD re-arms
+  // A kernel fd's watch: the kernel judges its readiness and keeps its
+  // level/edge/one-shot state; `seen` is the harvest that last found it
+  // ready, with `kernel_events`.
+  bool kernel = false;
+  std::uint32_t generation = 0;
+  std::uint64_t seen = 0;
+  std::uint32_t kernel_events = 0;
 };
 
 class EpollSet final : public File {
@@ -54,6 +65,16 @@ class EpollSet final : public File {
  private:
   int harvest(epoll_event* events, int max, bool consume);
 
+  // The application's kernel fds, registered in kernel_fd_ with a token
+  // (generation, fd) instead of the application's data.
+  int kernel_ctl(int op, int fd, epoll_event* event);
+  void drain_kernel();
+  Watch* kernel_watch(std::uint64_t token);  // under mu_
+  // Puts back candidates of a harvest: those not reached in front, those
+  // reported and still level-triggered behind (Linux's ep_send_events).
+  void requeue(const std::vector<Watch*>& front, const std::vector<Watch*>& back);
+  bool registered(const Watch* w) const;  // under mu_
+
   // Watches whose readiness also comes from the kernel (listeners that
   // listen on their placeholder too), as kernel-side edges: made on first need.
   int internal_fd();
@@ -63,6 +84,9 @@ class EpollSet final : public File {
   int internal_fd_ = -1;
   std::mutex mu_;
   absl::flat_hash_map<int, std::unique_ptr<Watch>> watches_;  // percore fds, by fd
+  absl::flat_hash_map<int, std::unique_ptr<Watch>> kernel_watches_;  // kernel fds, by fd
+  std::uint32_t generation_ = 0;
+  std::uint64_t harvests_ = 0;
   std::deque<Watch*> ready_;
 };
 

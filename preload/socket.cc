@@ -21,6 +21,7 @@
 #include "preload/errors.h"
 #include "preload/libc.h"
 #include "preload/shared.h"
+#include "preload/user_memory.h"
 
 namespace percore::preload {
 namespace {
@@ -50,39 +51,6 @@ std::uint32_t to_poll_bits(std::uint32_t e) {
   if (e & kHup) r |= POLLHUP | POLLRDHUP | POLLIN | POLLRDNORM;
   if (e & kError) r |= POLLERR;
   return r;
-}
-
-// Copies from and to the application's memory as the kernel does, with
-// EFAULT instead of a crash for a bad pointer (process_vm_readv/writev on
-// ourselves check the mapping). For the slow calls: bind, connect, names.
-bool read_user(void* dst, const void* src, std::size_t n) {
-  if (n == 0) return true;
-  iovec local{dst, n}, remote{const_cast<void*>(src), n};
-  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(n);
-}
-
-bool write_user(void* dst, const void* src, std::size_t n) {
-  if (n == 0) return true;
-  iovec local{const_cast<void*>(src), n}, remote{dst, n};
-  return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(n);
-}
-
-// The data path cannot afford a system call per buffer: it rejects what can
-// never be mapped (below vm.mmap_min_addr, beyond the user address space),
-// which is what a NULL-based or garbage pointer is; Linux says EFAULT.
-bool user_range_ok(const void* p, std::size_t n) {
-  static const std::uintptr_t lowest = [] {
-    unsigned long v = 65536;  // Linux's default vm.mmap_min_addr
-    if (FILE* f = std::fopen("/proc/sys/vm/mmap_min_addr", "re")) {
-      if (std::fscanf(f, "%lu", &v) != 1) v = 65536;
-      std::fclose(f);
-    }
-    return static_cast<std::uintptr_t>(v);
-  }();
-  constexpr std::uintptr_t kUserEnd = (std::uintptr_t{1} << 56) - 4096;
-  if (n == 0) return true;
-  const auto a = reinterpret_cast<std::uintptr_t>(p);
-  return a >= lowest && a < kUserEnd && n <= kUserEnd - a;
 }
 
 bool iov_ok(std::span<const iovec> iov) {
