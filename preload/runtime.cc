@@ -223,6 +223,9 @@ void Runtime::print_stats() {
                  box->shard.tcp().connections(), box->sockets.open_sockets(), r.out, r.in,
                  r.ring_full);
   }
+  if (boxes_.size() > 1)
+    std::fprintf(stderr, "percore: pid %d: %lu connections moved to the shard of the thread using them\n",
+                 getpid(), migrations_.load(std::memory_order_relaxed));
 }
 
 ShardBox& Runtime::home() {

@@ -152,6 +152,7 @@ class Runtime {
  public:
   std::atomic<std::uint64_t> signals_{0};            // every handler run
   std::atomic<std::uint64_t> signals_no_restart_{0};  // handlers without SA_RESTART
+  std::atomic<std::uint64_t> migrations_{0};  // connections moved to their user's shard
 };
 
 }  // namespace percore::preload

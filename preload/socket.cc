@@ -210,7 +210,7 @@ Socket::~Socket() {
     (void)box.sockets.close(id, t);
     box.after_call_locked(t);
   };
-  if (box_ != nullptr) close_one(*box_, id_);
+  if (ShardBox* box = this->box()) close_one(*box, id_);  // the last reference: no migration
   leave_group();
 }
 
@@ -255,16 +255,14 @@ void Socket::become_kernel(int fd) {
 
 std::uint32_t Socket::stack_events() {
   // shutdown() and connect(AF_UNSPEC) replace these under mu_.
-  ShardBox* box;
   std::shared_ptr<ListenGroup> group;
   {
     std::lock_guard lock(mu_);
-    box = box_;
     group = group_;
   }
-  if (box != nullptr) {
-    std::lock_guard lock(box->mu);
-    return box->sockets.events(id_);
+  {
+    std::unique_lock<std::mutex> lock;
+    if (ShardBox* box = lock_box(lock)) return box->sockets.events(id_);
   }
   std::uint32_t e = 0;
   if (group)
@@ -275,14 +273,51 @@ std::uint32_t Socket::stack_events() {
   return e;
 }
 
+ShardBox* Socket::lock_box(std::unique_lock<std::mutex>& lock) const {
+  for (;;) {
+    ShardBox* box = this->box();
+    if (box == nullptr) return nullptr;
+    lock = std::unique_lock(box->mu);
+    if (this->box() == box) return box;
+    lock.unlock();
+  }
+}
+
+void Socket::follow_caller() {
+  Runtime& rt = Runtime::get();
+  if (rt.shard_count() < 2 || rt.forked_away()) return;
+  ShardBox* from = box();
+  ShardBox& to = rt.home();
+  if (from == nullptr || from == &to) {
+    foreign_calls_.store(0, std::memory_order_relaxed);
+    return;
+  }
+  if (foreign_calls_.fetch_add(1, std::memory_order_relaxed) + 1 < kMigrateAfter) return;
+  foreign_calls_.store(0, std::memory_order_relaxed);
+  std::scoped_lock both(from->mu, to.mu);
+  if (box() != from) return;  // another thread moved it meanwhile
+  auto moving = from->sockets.take_for_move(id_, to.sockets);
+  if (!moving) return;  // not now (connecting, closing, or its tuple lingers there)
+  const tcp::FourTuple tuple = moving->tcb->tuple();
+  from->owners.erase(id_.index);
+  const api::SocketId id = to.sockets.adopt_moved(std::move(*moving));
+  to.owners[id.index] = this;
+  to.shard.note_moved_here(tuple);
+  id_ = id;
+  box_.store(&to, std::memory_order_release);
+  rt.migrations_.fetch_add(1, std::memory_order_relaxed);
+  to.after_call_locked(now());
+}
+
 std::uint32_t Socket::poll_events(int fd) {
   // The parent's connection, seen from a child forked after the stack
   // started: the child's copy of the stack is the connection as it was at
   // the fork, read (never polled or sent on) for what epoll/poll report.
   if (mode() == Mode::Percore && Runtime::get().forked_away()) {
-    if (box_ == nullptr) return 0;
-    std::unique_lock lock(box_->mu, std::try_to_lock);
-    return lock.owns_lock() ? to_poll_bits(box_->sockets.events(id_)) : 0;
+    ShardBox* box = this->box();
+    if (box == nullptr) return 0;
+    std::unique_lock lock(box->mu, std::try_to_lock);
+    return lock.owns_lock() ? to_poll_bits(box->sockets.events(id_)) : 0;
   }
   if (mode() != Mode::Percore) {
     pollfd p{fd, POLLIN | POLLOUT | POLLRDHUP | POLLPRI, 0};
@@ -381,14 +416,19 @@ bool Socket::port_in_use(int fd, const api::Endpoint& at) {
 void Socket::apply_option(int level, int name, int value) {
   const Instant t = now();
   auto set = [&](api::Option o, int v) {
-    auto apply_to = [&](ShardBox& box, api::SocketId id) {
-      std::lock_guard lock(box.mu);
-      (void)box.sockets.set_option(id, o, v, t);
-      box.after_call_locked(t);
-    };
-    if (box_ != nullptr) apply_to(*box_, id_);
+    {
+      std::unique_lock<std::mutex> lock;
+      if (ShardBox* box = lock_box(lock)) {
+        (void)box->sockets.set_option(id_, o, v, t);
+        box->after_call_locked(t);
+      }
+    }
     if (group_)
-      for (const auto& l : group_->listening) apply_to(*l.box, l.id);
+      for (const auto& l : group_->listening) {
+        std::lock_guard lock(l.box->mu);
+        (void)l.box->sockets.set_option(l.id, o, v, t);
+        l.box->after_call_locked(t);
+      }
   };
   if (level == SOL_SOCKET) {
     switch (name) {
@@ -427,8 +467,9 @@ void Socket::replay_options(int fd) {
   if (libc().getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff) {
     const Instant t = now();
     if (box_ != nullptr) {
-      std::lock_guard lock(box_->mu);
-      (void)box_->sockets.set_option(id_, api::Option::LingerSec, l.l_linger, t);
+      std::unique_lock<std::mutex> lock;
+      ShardBox* box = lock_box(lock);
+      (void)box->sockets.set_option(id_, api::Option::LingerSec, l.l_linger, t);
     }
   }
 }
@@ -675,22 +716,22 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
     // Linux's tcp_disconnect(): the connection goes (RST where one is due)
     // and the socket may connect again. Undecided: the kernel's, as is.
     if (mode() != Mode::Percore || box_ == nullptr) return libc().connect(fd, addr, len);
-    ShardBox& box = *box_;
     {
-      std::lock_guard box_lock(box.mu);
+      std::unique_lock<std::mutex> box_lock;
+      ShardBox& box = *lock_box(box_lock);
       const Instant t = now();
       box.owners.erase(id_.index);
       (void)box.sockets.abort(id_, t);
       box.after_call_locked(t);
+      box_ = nullptr;
     }
-    box_ = nullptr;
     connect_reported_ = false;
     mode_.store(Mode::Undecided, std::memory_order_release);
     return 0;
   }
   if (mode() == Mode::Percore) {
-    ShardBox& box = *box_;
-    std::unique_lock box_lock(box.mu);
+    std::unique_lock<std::mutex> box_lock;
+    ShardBox& box = *lock_box(box_lock);
     if (auto e = box.sockets.take_error(id_); e && *e) return fail(**e);
     const tcp::State s = box.sockets.info(id_)->state;
     if (tcp::is_synchronized(s)) {
@@ -751,8 +792,8 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
   const WaitResult w = rt.wait(done, deadline(false), {}, false);
   if (w == WaitResult::Interrupted) return fail(EINTR);
   if (w == WaitResult::TimedOut) return fail(EINPROGRESS);
-  std::lock_guard box_lock(box.mu);
-  if (auto e = box.sockets.take_error(id_); e && *e) return fail(**e);
+  std::unique_lock<std::mutex> box_lock;
+  if (auto e = lock_box(box_lock)->sockets.take_error(id_); e && *e) return fail(**e);
   connect_reported_ = true;
   return 0;
 }
@@ -791,7 +832,7 @@ ssize_t Socket::recv(int fd, std::span<const iovec> iov, int flags, sockaddr* fr
   // the end of the stream), as sock_rcvlowat() sets tcp_recvmsg's target.
   const std::size_t target =
       waitall ? wanted : peek ? 1 : std::min<std::size_t>(std::max(rcvlowat_, 1), wanted);
-  ShardBox& box = *box_;
+  follow_caller();
   std::size_t got = 0;
   // TCP reports no source address: recvfrom leaves it untouched, length 0.
   if (from_len != nullptr) *from_len = 0;
@@ -799,7 +840,8 @@ ssize_t Socket::recv(int fd, std::span<const iovec> iov, int flags, sockaddr* fr
 
   // One pass over the iovecs; returns the bytes read or the error.
   auto pass = [&]() -> std::expected<std::size_t, Errc> {
-    std::lock_guard lock(box.mu);
+    std::unique_lock<std::mutex> lock;
+    ShardBox& box = *lock_box(lock);
     std::size_t n = 0;
     if (peek) {
       // Peeking reads from the start each time: peek into one buffer, then
@@ -874,11 +916,12 @@ ssize_t Socket::send(int fd, std::span<const iovec> iov, int flags) {
   const bool more = (flags & MSG_MORE) != 0;
   if (!iov_ok(iov)) return fail(EFAULT);
   const std::size_t wanted = total_length(iov);
-  ShardBox& box = *box_;
+  follow_caller();
   std::size_t sent = 0;
 
   auto pass = [&]() -> std::expected<std::size_t, Errc> {
-    std::lock_guard lock(box.mu);
+    std::unique_lock<std::mutex> lock;
+    ShardBox& box = *lock_box(lock);
     const Instant t = now();
     // MSG_MORE: hold a partial segment back, as TCP_CORK does, until a send
     // without it (Linux's tcp_sendmsg with MSG_MORE).
@@ -965,11 +1008,12 @@ int Socket::shutdown(int fd, int how) {
     for (std::size_t i = 0; rt.started() && i < rt.shard_count(); ++i) rt.box(i).wake();
     return 0;
   }
-  std::lock_guard lock(box_->mu);
+  std::unique_lock<std::mutex> lock;
+  ShardBox* box = lock_box(lock);
   const Instant t = now();
-  auto r = box_->sockets.shutdown(
+  auto r = box->sockets.shutdown(
       id_, how == SHUT_RD ? api::Shutdown::Read : how == SHUT_WR ? api::Shutdown::Write : api::Shutdown::Both, t);
-  box_->after_call_locked(t);
+  box->after_call_locked(t);
   return r ? 0 : fail(r.error());
 }
 
@@ -985,22 +1029,25 @@ int Socket::getsockopt(int fd, int level, int name, void* value, socklen_t* len)
   };
   if (level == SOL_SOCKET && name == SO_ERROR) {
     if (box_ == nullptr) return put_int(0);
-    std::lock_guard lock(box_->mu);
-    auto e = box_->sockets.take_error(id_);
+    std::unique_lock<std::mutex> lock;
+    ShardBox* box = lock_box(lock);
+    auto e = box->sockets.take_error(id_);
     return put_int(e && *e ? to_errno(**e) : 0);
   }
   if (level == SOL_SOCKET && name == SO_ACCEPTCONN) return put_int(listener_ ? 1 : 0);
   if (level == IPPROTO_TCP && name == TCP_MAXSEG && box_ != nullptr) {
-    std::lock_guard lock(box_->mu);
-    auto info = box_->sockets.info(id_);
+    std::unique_lock<std::mutex> lock;
+    ShardBox* box = lock_box(lock);
+    auto info = box->sockets.info(id_);
     if (info && info->mss != 0) return put_int(static_cast<int>(info->mss));
     return 0;
   }
   if (level == IPPROTO_TCP && name == TCP_INFO) {
     tcp_info ti{};
     if (box_ != nullptr) {
-      std::lock_guard lock(box_->mu);
-      auto info = box_->sockets.info(id_);
+      std::unique_lock<std::mutex> lock;
+      ShardBox* box = lock_box(lock);
+      auto info = box->sockets.info(id_);
       if (info) {
         static constexpr std::uint8_t kLinuxState[] = {
             TCP_CLOSE,     TCP_LISTEN,    TCP_SYN_SENT,   TCP_SYN_RECV,
@@ -1068,8 +1115,9 @@ int Socket::setsockopt(int fd, int level, int name, const void* value, socklen_t
   if (level == SOL_SOCKET && name == SO_LINGER && box_ != nullptr) {
     linger l{};
     std::memcpy(&l, value, std::min<std::size_t>(len, sizeof l));
-    std::lock_guard lock(box_->mu);
-    (void)box_->sockets.set_option(id_, api::Option::LingerSec, l.l_onoff ? l.l_linger : -1, now());
+    std::unique_lock<std::mutex> lock;
+    ShardBox* box = lock_box(lock);
+    (void)box->sockets.set_option(id_, api::Option::LingerSec, l.l_onoff ? l.l_linger : -1, now());
     return 0;
   }
   if (len >= static_cast<socklen_t>(sizeof(int))) {
@@ -1090,8 +1138,9 @@ int Socket::getsockname(int fd, sockaddr* addr, socklen_t* len) {
   if (libc().getsockname(fd, addr, len) != 0) return -1;  // EFAULT, EINVAL as Linux
   api::Endpoint local = bound_;
   if (box_ != nullptr) {
-    std::lock_guard lock(box_->mu);
-    if (auto l = box_->sockets.local(id_)) local = *l;
+    std::unique_lock<std::mutex> lock;
+    ShardBox* box = lock_box(lock);
+    if (auto l = box->sockets.local(id_)) local = *l;
   }
   return write_endpoint(local, addr, len) ? 0 : fail(EFAULT);
 }
@@ -1104,8 +1153,9 @@ int Socket::getpeername(int fd, sockaddr* addr, socklen_t* len) {
   if (static_cast<int>(room) < 0) return fail(EINVAL);
   std::optional<api::Endpoint> remote;
   {
-    std::lock_guard lock(box_->mu);
-    if (auto r = box_->sockets.remote(id_)) remote = *r;
+    std::unique_lock<std::mutex> lock;
+    ShardBox* box = lock_box(lock);
+    if (auto r = box->sockets.remote(id_)) remote = *r;
   }
   if (!remote) return fail(ENOTCONN);
   return write_endpoint(*remote, addr, len) ? 0 : fail(EFAULT);
@@ -1134,8 +1184,9 @@ int Socket::ioctl(int fd, unsigned long request, void* arg) {
       if (box_ == nullptr) return fail(EINVAL);  // Linux: EINVAL on a listener
       int v;
       {
-        std::lock_guard lock(box_->mu);
-        auto n = request == FIONREAD ? box_->sockets.readable(id_) : box_->sockets.unsent(id_);
+        std::unique_lock<std::mutex> lock;
+        ShardBox* box = lock_box(lock);
+        auto n = request == FIONREAD ? box->sockets.readable(id_) : box->sockets.unsent(id_);
         v = n ? static_cast<int>(*n) : 0;
       }
       return write_user(arg, &v, sizeof v) ? 0 : fail(EFAULT);

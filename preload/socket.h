@@ -89,13 +89,26 @@ class Socket final : public File, public ReadyTarget {
   std::optional<Instant> deadline(bool receiving) const;
   std::uint32_t stack_events();  // tcp::Event bits, connection or listener
 
+  ShardBox* box() const { return box_.load(std::memory_order_acquire); }
+  // The shard that holds the connection, locked (nullptr, unlocked, when
+  // there is none). A migration changes box_ and id_ with both shards
+  // locked, so the lock is taken first and box_ read again under it.
+  ShardBox* lock_box(std::unique_lock<std::mutex>& lock) const;
+  // The connection follows the thread that uses it: after kMigrateAfter
+  // data calls in a row from threads whose home shard is not the
+  // connection's, it moves to the caller's (memcached accepts on one thread
+  // and serves on another). Only where the process runs several shards.
+  void follow_caller();
+  static constexpr unsigned kMigrateAfter = 4;
+
   std::mutex mu_;  // mode transitions
   std::atomic<Mode> mode_{Mode::Undecided};
   std::atomic<bool> nonblocking_;
   // Percore: the connection, or the listener (one stack socket per shard,
   // shared by the SO_REUSEPORT sockets of one address).
-  ShardBox* box_ = nullptr;
-  api::SocketId id_;
+  std::atomic<ShardBox*> box_{nullptr};
+  api::SocketId id_;  // under box_'s lock
+  std::atomic<unsigned> foreign_calls_{0};  // see follow_caller()
   std::shared_ptr<ListenGroup> group_;
   bool listener_ = false;          // listen() was called
   unsigned listen_backlog_ = 0;

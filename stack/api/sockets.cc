@@ -46,6 +46,29 @@ SocketId Sockets::adopt(tcp::Tcb* tcb, const std::vector<std::pair<Option, int>>
   return id;
 }
 
+std::optional<Sockets::Moving> Sockets::take_for_move(SocketId s, const Sockets& to) {
+  Socket* sock = find(s);
+  if (sock == nullptr || sock->tcb == nullptr || to.owns(sock->tcb->tuple())) return std::nullopt;
+  std::unique_ptr<tcp::Tcb> tcb = tcp_.take_for_move(sock->tcb);
+  if (!tcb) return std::nullopt;
+  Moving m{std::move(tcb), sock->bound, sock->read_shut, std::move(sock->early_options)};
+  forget(s);
+  return m;
+}
+
+SocketId Sockets::adopt_moved(Moving m) {
+  SocketId id = open();
+  Socket& sock = table_[id.index];
+  sock.tcb = m.tcb.get();
+  sock.is_bound = true;
+  sock.bound = m.bound;
+  sock.read_shut = m.read_shut;
+  sock.early_options = std::move(m.early_options);
+  tcb_owner_[sock.tcb] = id;
+  tcp_.adopt(std::move(m.tcb));
+  return id;
+}
+
 void Sockets::apply(SocketId s, const std::vector<std::pair<Option, int>>& options, Instant now) {
   for (const auto& [option, value] : options) (void)set_option(s, option, value, now);
 }

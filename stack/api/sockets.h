@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <span>
 #include <utility>
@@ -118,6 +119,22 @@ class Sockets {
   std::expected<TcpInfo, Errc> info(SocketId s) const;
   std::expected<std::uint32_t, Errc> readable(SocketId s) const;  // FIONREAD
   std::expected<std::uint32_t, Errc> unsent(SocketId s) const;    // SIOCOUTQ, the FIN included
+
+  // A connected socket leaving for another shard's Sockets (see
+  // TcpLayer::take_for_move): nullopt when it cannot move now. The handle
+  // is gone here; `adopt_moved` on the other shard gives the new one.
+  struct Moving {
+    std::unique_ptr<tcp::Tcb> tcb;
+    Endpoint bound;
+    bool read_shut = false;
+    std::vector<std::pair<Option, int>> early_options;
+  };
+  // `to` is the Sockets it will go to: it cannot move where its tuple
+  // still lives (an earlier incarnation in TIME-WAIT).
+  std::optional<Moving> take_for_move(SocketId s, const Sockets& to);
+  SocketId adopt_moved(Moving m);
+  // Whether a connection with this 4-tuple lives on this shard.
+  bool owns(const tcp::FourTuple& t) const { return tcp_.owns(t); }
 
   // Sockets whose events() may have changed since the last call.
   std::vector<SocketId> take_ready();

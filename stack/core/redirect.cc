@@ -23,4 +23,28 @@ std::uint16_t RedirectTable::owner(const tcp::FourTuple& t) const {
   return static_cast<std::uint16_t>(reta_.queue_for(h) % rings_.size());
 }
 
+std::optional<std::uint16_t> RedirectTable::moved_to(const tcp::FourTuple& t) const {
+  if (moved_count_.load(std::memory_order_acquire) == 0) return std::nullopt;
+  std::lock_guard lock(moved_mu_);
+  auto it = moved_.find(t);
+  if (it == moved_.end()) return std::nullopt;
+  return it->second;
+}
+
+void RedirectTable::set_moved(const tcp::FourTuple& t, std::uint16_t shard) {
+  std::lock_guard lock(moved_mu_);
+  if (shard == owner(t))
+    moved_.erase(t);
+  else
+    moved_[t] = shard;
+  moved_count_.store(moved_.size(), std::memory_order_release);
+}
+
+void RedirectTable::forget_moved(const tcp::FourTuple& t, std::uint16_t shard) {
+  std::lock_guard lock(moved_mu_);
+  auto it = moved_.find(t);
+  if (it != moved_.end() && it->second == shard) moved_.erase(it);
+  moved_count_.store(moved_.size(), std::memory_order_release);
+}
+
 }  // namespace percore::core

@@ -7,12 +7,20 @@
 // (TcpLayer::set_port_filter); the frame travels to it through its ring.
 // Correctness never depends on the hardware: with real RSS the redirect is
 // simply never taken.
+//
+// A connection may also move to another shard after it is made (the thread
+// that uses it polls there: preload's migration). Where it moved to is kept
+// here, for every shard its segments may land on.
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "stack/dev/rss.h"
 #include "stack/tcp/isn.h"
 
@@ -33,10 +41,21 @@ class RedirectTable {
   rte_ring* ring(std::uint16_t shard) const { return rings_[shard]; }
   std::size_t shards() const { return rings_.size(); }
 
+  // The shard a connection moved to, if it moved. Cheap while none has.
+  std::optional<std::uint16_t> moved_to(const tcp::FourTuple& t) const;
+  // The connection now lives on `shard` (forgotten when that is owner(t)).
+  void set_moved(const tcp::FourTuple& t, std::uint16_t shard);
+  // A moved connection was freed on `shard`: forgotten, unless it has moved
+  // on since.
+  void forget_moved(const tcp::FourTuple& t, std::uint16_t shard);
+
  private:
   std::vector<rte_ring*> rings_;
   dev::Toeplitz hash_;
   dev::Reta reta_;
+  mutable std::mutex moved_mu_;
+  std::atomic<std::size_t> moved_count_{0};
+  absl::flat_hash_map<tcp::FourTuple, std::uint16_t> moved_;
 };
 
 struct RedirectStats {

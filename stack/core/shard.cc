@@ -16,8 +16,11 @@ Shard::Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const O
       net_(iface, port.pool(queue), options.arp),
       tcp_(net_, port.pool(queue), options.tcp, options.secret, now),
       redirect_(options.redirect) {
-  if (redirect_ != nullptr)
+  if (redirect_ != nullptr) {
     tcp_.set_port_filter([this](const tcp::FourTuple& t) { return redirect_->owner(t) == queue_; });
+    tcp_.set_on_adopted_release(
+        [this](const tcp::FourTuple& t) { redirect_->forget_moved(t, queue_); });
+  }
   if (options.faults.any()) {
     // Each direction gets its own seed so the two are not correlated.
     dev::FaultSpec tx_spec = options.faults;
@@ -70,7 +73,7 @@ void Shard::input(std::span<rte_mbuf* const> frames, Instant now, bool handed_ov
   for (rte_mbuf* frame : frames) {
     if (auto segment = net_.input(frame, now)) {
       if (segment->transport() == static_cast<std::uint8_t>(wire::IpProto::Tcp)) {
-        if (!handed_over && redirect_ != nullptr && redirect(*segment)) continue;
+        if (redirect_ != nullptr && redirect(*segment, handed_over)) continue;
         tcp_.input(*segment, now);
       }
       else
@@ -79,7 +82,7 @@ void Shard::input(std::span<rte_mbuf* const> frames, Instant now, bool handed_ov
   }
 }
 
-bool Shard::redirect(const net::L4Packet& segment) {
+bool Shard::redirect(const net::L4Packet& segment, bool handed_over) {
   // An ICMP error quotes our own segment; it stays where it lands (rare).
   if (segment.icmp || segment.payload.size() < 14) return false;
   const auto* tcp = segment.payload.data();
@@ -89,15 +92,24 @@ bool Shard::redirect(const net::L4Packet& segment) {
   const tcp::FourTuple key{segment.ip.dst, wire::load_be16(tcp + 2), segment.ip.src,
                            wire::load_be16(tcp)};
   if (tcp_.owns(key)) return false;
+  if (auto moved = redirect_->moved_to(key)) return *moved != queue_ && hand_to(*moved, segment.mbuf);
+  if (handed_over) return false;
   const std::uint16_t owner = redirect_->owner(key);
-  if (owner == queue_) return false;
-  if (rte_ring_mp_enqueue(redirect_->ring(owner), segment.mbuf) != 0) {
+  return owner != queue_ && hand_to(owner, segment.mbuf);
+}
+
+bool Shard::hand_to(std::uint16_t shard, rte_mbuf* frame) {
+  if (rte_ring_mp_enqueue(redirect_->ring(shard), frame) != 0) {
     ++redirect_stats_.ring_full;
-    rte_pktmbuf_free(segment.mbuf);
+    rte_pktmbuf_free(frame);
     return true;
   }
   ++redirect_stats_.out;
   return true;
+}
+
+void Shard::note_moved_here(const tcp::FourTuple& t) {
+  if (redirect_ != nullptr) redirect_->set_moved(t, queue_);
 }
 
 Instant Shard::next_deadline() const {

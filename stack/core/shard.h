@@ -32,7 +32,7 @@ class Shard {
     dev::FaultSpec faults;            // PERCORE_FAULTS, applied in both directions
     tcp::TcpConfig tcp;
     std::array<std::uint64_t, 2> secret{};  // ISN and SYN-cookie key (RFC 6528)
-    const RedirectTable* redirect = nullptr;  // several shards on one device
+    RedirectTable* redirect = nullptr;  // several shards on one device
   };
 
   Shard(dev::Port& port, std::uint16_t queue, net::Interface iface, const Options& options,
@@ -58,6 +58,10 @@ class Shard {
   const dev::FaultStats* rx_fault_stats() const;
   const dev::FaultStats* tx_fault_stats() const;
 
+  // A connection moved here from another shard (preload's migration,
+  // TcpLayer::adopt): the device's shards hand its segments here from now on.
+  void note_moved_here(const tcp::FourTuple& t);
+
   net::NetStack& net() { return net_; }
   tcp::TcpLayer& tcp() { return tcp_; }
   std::uint16_t queue() const { return queue_; }
@@ -67,7 +71,9 @@ class Shard {
   // `handed_over`: frames another shard redirected here, never sent on again.
   void input(std::span<rte_mbuf* const> frames, Instant now, bool handed_over = false);
   // Whether a TCP segment belongs to another shard; hands it over if so.
-  bool redirect(const net::L4Packet& segment);
+  // Frames handed over here go on only to where their connection moved.
+  bool redirect(const net::L4Packet& segment, bool handed_over);
+  bool hand_to(std::uint16_t shard, rte_mbuf* frame);
 
   dev::Port& port_;
   std::uint16_t queue_;
@@ -80,7 +86,7 @@ class Shard {
   std::unique_ptr<dev::FaultInjector> tx_faults_;
   std::vector<rte_mbuf*> faulted_;  // scratch: frames leaving an injector
   std::vector<rte_mbuf*> outgoing_;  // scratch: this poll's frames for the device
-  const RedirectTable* redirect_;
+  RedirectTable* redirect_;
   RedirectStats redirect_stats_;
 };
 

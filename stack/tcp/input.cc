@@ -68,12 +68,12 @@ Tcb::InputResult Tcb::input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) 
     // RFC 9293 3.10.7.4 eighth, TIME-WAIT: a retransmitted FIN (wholly
     // old, so never acceptable) restarts the 2 MSL timeout, as in Linux.
     if (state_ == State::TimeWait && has(seg, kFin) && !has(seg, kRst))
-      timers_.arm(time_wait_timer_, now + config_.time_wait);
+      timers_->arm(time_wait_timer_, now + config_.time_wait);
     return drop();
   }
   last_activity_ = now;
   probes_ = 0;
-  if (options_.keepalive) timers_.arm(keepalive_timer_, now + options_.keepalive_idle);
+  if (options_.keepalive) timers_->arm(keepalive_timer_, now + options_.keepalive_idle);
 
   // Second: RST. RFC 5961 3.2: only an exact match resets; any other
   // in-window RST gets a challenge ACK.
@@ -144,7 +144,7 @@ Tcb::InputResult Tcb::input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) 
       if (fin_sent_ && snd_una_ == snd_max_) {
         state_ = State::FinWait2;
         // Linux's tcp_fin_timeout: an orphaned FIN-WAIT-2 does not wait forever.
-        if (read_shutdown_) timers_.arm(time_wait_timer_, now + config_.time_wait);
+        if (read_shutdown_) timers_->arm(time_wait_timer_, now + config_.time_wait);
       }
       break;
     case State::Closing:
@@ -187,7 +187,7 @@ Tcb::InputResult Tcb::input(const wire::TcpRepr& seg, rte_mbuf* m, Instant now) 
     if (state_ == State::TimeWait) {
       // A retransmitted FIN: our ACK was lost. ACK again, restart 2*MSL.
       schedule_ack(true, now);
-      timers_.arm(time_wait_timer_, now + config_.time_wait);
+      timers_->arm(time_wait_timer_, now + config_.time_wait);
     }
   }
   if (fin_seq_ && *fin_seq_ == rcv_buf_.rcv_nxt() && !fin_received_) process_fin(now);
@@ -337,7 +337,7 @@ void Tcb::process_ack(const wire::TcpRepr& seg, Instant now) {
     // Linux's tcp_ack_probe(): the window opened, the probes' back-off ends.
     if (persist_timer_.armed()) rtt_.reset_backoff();
     probes_ = 0;
-    timers_.cancel(persist_timer_);
+    timers_->cancel(persist_timer_);
   }
   if (snd_wnd_ > old_wnd) wants_output_ = true;
 }
@@ -413,9 +413,9 @@ void Tcb::on_new_ack(Seq ack, const wire::TcpRepr& seg, Instant now) {
 
   // RFC 6298 5.2/5.3: stop the timer when all is acknowledged, else restart it.
   if (snd_una_ == snd_max_)
-    timers_.cancel(rto_timer_);
+    timers_->cancel(rto_timer_);
   else
-    timers_.arm(rto_timer_, now + rtt_.rto());
+    timers_->arm(rto_timer_, now + rtt_.rto());
   // RFC 8985 7.2: and the probe timer with it.
   arm_loss_probe(now);
   wants_output_ = true;
@@ -468,7 +468,7 @@ void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
     // the duplicates say have left the network.
     recovery_inflation_ = sack_enabled_ ? 0 : std::int64_t{Scoreboard::kDupThresh} * mss_;
     scoreboard_.begin_recovery();
-    timers_.cancel(loss_probe_timer_);  // RFC 8985 7.2: no probe in recovery
+    timers_->cancel(loss_probe_timer_);  // RFC 8985 7.2: no probe in recovery
     retransmit_head_ = true;
     ++counters_.fast_retransmits;
     wants_output_ = true;
@@ -559,18 +559,18 @@ void Tcb::process_fin(Instant now) {
 void Tcb::established(Instant now) {
   state_ = State::Established;
   syn_acked_ = true;
-  timers_.cancel(rto_timer_);
+  timers_->cancel(rto_timer_);
   retransmissions_ = 0;
-  if (options_.keepalive) timers_.arm(keepalive_timer_, now + options_.keepalive_idle);
+  if (options_.keepalive) timers_->arm(keepalive_timer_, now + options_.keepalive_idle);
   wants_output_ = true;
 }
 
 void Tcb::enter_time_wait(Instant now) {
   state_ = State::TimeWait;
-  timers_.cancel(rto_timer_);
-  timers_.cancel(persist_timer_);
-  timers_.cancel(keepalive_timer_);
-  timers_.arm(time_wait_timer_, now + config_.time_wait);
+  timers_->cancel(rto_timer_);
+  timers_->cancel(persist_timer_);
+  timers_->cancel(keepalive_timer_);
+  timers_->arm(time_wait_timer_, now + config_.time_wait);
 }
 
 void Tcb::on_icmp_error(const net::IcmpError& error, Seq seq, Instant now) {

@@ -4,6 +4,7 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 
 #include "stack/wire/checksum.h"
@@ -275,7 +276,41 @@ void TcpLayer::poll(Instant now) {
   dead_.clear();
 }
 
+std::unique_ptr<Tcb> TcpLayer::take_for_move(Tcb* tcb) {
+  auto it = flows_.find(tcb->tuple());
+  if (it == flows_.end() || it->second.tcb.get() != tcb) return nullptr;
+  TcbState& s = it->second;
+  const State st = tcb->state();
+  if (!s.app_owned || s.app_closed || s.listener != nullptr ||
+      (st != State::Established && st != State::CloseWait))
+    return nullptr;
+  std::unique_ptr<Tcb> out = std::move(s.tcb);
+  flows_.erase(it);
+  // dirty_ and dead_ hold tuples (looked up again); ready_ holds pointers.
+  std::erase_if(ready_, [&](const Ready& r) { return r.tcb == out.get(); });
+  return out;
+}
+
+void TcpLayer::adopt(std::unique_ptr<Tcb> tcb) {
+  tcb->rehome(timers_, pool_, &challenge_limit_);
+  const FourTuple key = tcb->tuple();
+  auto [it, inserted] = flows_.try_emplace(key);
+  assert(inserted && "adopt: the tuple lives here already (the caller checks owns())");
+  TcbState& s = it->second;
+  s.tcb = std::move(tcb);
+  s.app_owned = true;
+  s.adopted = true;
+  // Whatever was due on the old shard is sent from here, and the socket's
+  // readiness is reported afresh.
+  s.dirty = true;
+  dirty_.push_back(key);
+  s.ready = true;
+  ready_.push_back({.tcb = s.tcb.get()});
+  s.last_events = s.tcb->events();
+}
+
 void TcpLayer::release(TcbState& s) {
+  if (s.adopted && on_adopted_release_) on_adopted_release_(s.tcb->tuple());
   if (s.listener != nullptr) {
     if (s.accepted_queued) {
       auto& q = s.listener->accept_queue;

@@ -108,6 +108,20 @@ class TcpLayer {
   // Whether a connection with this 4-tuple lives in this layer.
   bool owns(const FourTuple& key) const { return flows_.contains(key); }
 
+  // Moving a connection to another shard's layer, where the thread that
+  // uses it polls. Only a connection the application holds and that is
+  // synchronized and open (ESTABLISHED or CLOSE-WAIT) moves; nullptr
+  // otherwise. The layer forgets it; `adopt` in the other layer takes it,
+  // with its timers, and sends and reports whatever is due there. Pre for
+  // adopt: !owns(tuple) (an earlier incarnation in TIME-WAIT stays put).
+  std::unique_ptr<Tcb> take_for_move(Tcb* tcb);
+  void adopt(std::unique_ptr<Tcb> tcb);
+  // Called with the 4-tuple when an adopted connection is freed here (the
+  // device's shards stop redirecting its segments here).
+  void set_on_adopted_release(absl::AnyInvocable<void(const FourTuple&)> f) {
+    on_adopted_release_ = std::move(f);
+  }
+
   // The application is done with `tcb`; the layer frees it once the
   // protocol is done too (after FIN exchange, TIME-WAIT, or at once).
   void close(Tcb* tcb, Instant now);
@@ -137,6 +151,7 @@ class TcpLayer {
     bool dirty = false;
     bool ready = false;
     bool accepted_queued = false;
+    bool adopted = false;  // moved here from another shard
     std::uint32_t last_events = 0;
   };
 
@@ -174,6 +189,7 @@ class TcpLayer {
   std::uint16_t next_port_;  // within Linux's ip_local_port_range, from a random start (RFC 6056)
   absl::AnyInvocable<bool(const FourTuple&) const> lands_here_;
   absl::AnyInvocable<Admission(const FourTuple&, bool) const> admit_;
+  absl::AnyInvocable<void(const FourTuple&)> on_adopted_release_;
   std::uint16_t port_slot_ = 0, port_slots_ = 1;
   TcpStats stats_;
   ChallengeAckLimit challenge_limit_;

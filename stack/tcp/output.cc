@@ -112,7 +112,7 @@ OutSegment Tcb::make_segment(std::uint8_t flags, Seq seq, Instant now) {
   if (flags & kAck) {
     ack_now_ = false;
     unacked_segments_ = 0;
-    timers_.cancel(delack_timer_);
+    timers_->cancel(delack_timer_);
   }
   ++counters_.segs_out;
   return out;
@@ -137,7 +137,7 @@ bool Tcb::nagle_allows(std::uint32_t len) const {
 }
 
 void Tcb::arm_rto(Instant now) {
-  if (!rto_timer_.armed()) timers_.arm(rto_timer_, now + rtt_.rto());
+  if (!rto_timer_.armed()) timers_->arm(rto_timer_, now + rtt_.rto());
 }
 
 void Tcb::arm_loss_probe(Instant now) {
@@ -147,7 +147,7 @@ void Tcb::arm_loss_probe(Instant now) {
   // sender what a probe's ACK repaired.
   const bool open = !in_recovery_ && retransmissions_ == 0 && snd_nxt_ == snd_max_;
   if (!sack_enabled_ || !open || tlp_end_seq_ || snd_una_ == snd_max_) {
-    timers_.cancel(loss_probe_timer_);
+    timers_->cancel(loss_probe_timer_);
     return;
   }
   // RFC 8985 7.2: PTO = 2 SRTT (1 s without a sample), plus WCDelAckT when
@@ -164,11 +164,11 @@ void Tcb::arm_loss_probe(Instant now) {
   if (rto_timer_.armed() && deadline >= rto_timer_.deadline()) {
     deadline = rto_timer_.deadline() - std::chrono::milliseconds(1);
     if (deadline <= now) {
-      timers_.cancel(loss_probe_timer_);
+      timers_->cancel(loss_probe_timer_);
       return;
     }
   }
-  timers_.arm(loss_probe_timer_, deadline);
+  timers_->arm(loss_probe_timer_, deadline);
 }
 
 std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
@@ -347,12 +347,12 @@ void Tcb::output(Instant now, std::vector<OutSegment>& out) {
   if (snd_buf_.end() == snd_max_)
     cork_expired_ = false;
   else if (options_.cork && !cork_expired_ && !cork_timer_.armed())
-    timers_.arm(cork_timer_, now + std::chrono::milliseconds(200));
+    timers_->arm(cork_timer_, now + std::chrono::milliseconds(200));
   // Zero window with data waiting and nothing in flight: the persist timer
   // probes (RFC 9293 3.8.6.1).
   if (snd_wnd_ == 0 && snd_buf_.end() > snd_nxt_ && snd_una_ == snd_max_ &&
       !persist_timer_.armed())
-    timers_.arm(persist_timer_, now + rtt_.rto());
+    timers_->arm(persist_timer_, now + rtt_.rto());
 
   if (probe_due_) {
     // Out of window on purpose: the receiver must answer with an ACK
@@ -381,7 +381,7 @@ void Tcb::schedule_ack(bool now_please, Instant t) {
     if (quickack_ && counters_.segs_in > 16) quickack_ = false;
     return;
   }
-  if (!delack_timer_.armed()) timers_.arm(delack_timer_, t + config_.delayed_ack);
+  if (!delack_timer_.armed()) timers_->arm(delack_timer_, t + config_.delayed_ack);
 }
 
 }  // namespace percore::tcp

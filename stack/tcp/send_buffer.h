@@ -28,6 +28,8 @@ class SendBuffer {
   ~SendBuffer();
   SendBuffer(const SendBuffer&) = delete;
   SendBuffer& operator=(const SendBuffer&) = delete;
+  // Where later mbufs come from (the connection moved to another shard).
+  void set_pool(rte_mempool* pool) { pool_ = pool; }
 
   // Empties the buffer; the next byte appended has sequence `start` (the ISS
   // plus one once the SYN is sent).

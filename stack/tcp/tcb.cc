@@ -19,7 +19,7 @@ Tcb::Tcb(const FourTuple& tuple, const TcpConfig& config, rte_mempool* pool,
          core::TimerWheel& timers)
     : tuple_(tuple),
       config_(config),
-      timers_(timers),
+      timers_(&timers),
       snd_buf_(pool, config.sndbuf),
       rcv_buf_(config.rcvbuf),
       rtt_(config.rto),
@@ -194,7 +194,7 @@ bool Tcb::close(Instant now) {
       // Linux's tcp_close() in FIN-WAIT-2: the socket is an orphan now, and
       // the peer may never send its FIN, so tcp_fin_timeout starts.
       read_shutdown_ = true;
-      timers_.arm(time_wait_timer_, now + config_.time_wait);
+      timers_->arm(time_wait_timer_, now + config_.time_wait);
       return false;
     default:
       shutdown_write(now);
@@ -222,7 +222,16 @@ void Tcb::reset(Errc why) {
 void Tcb::cancel_timers() {
   for (TcbTimer* t : {&rto_timer_, &delack_timer_, &persist_timer_, &keepalive_timer_,
                       &time_wait_timer_, &cork_timer_, &loss_probe_timer_})
-    timers_.cancel(*t);
+    timers_->cancel(*t);
+}
+
+void Tcb::rehome(core::TimerWheel& timers, rte_mempool* pool, ChallengeAckLimit* limit) {
+  for (TcbTimer* t : {&rto_timer_, &delack_timer_, &persist_timer_, &keepalive_timer_,
+                      &time_wait_timer_, &cork_timer_, &loss_probe_timer_})
+    if (t->armed()) timers.arm(*t, t->deadline());  // leaves the old wheel
+  timers_ = &timers;
+  snd_buf_.set_pool(pool);
+  challenge_limit_ = limit;
 }
 
 std::uint32_t Tcb::events() const {
@@ -265,7 +274,7 @@ void Tcb::set_nodelay(bool on) {
 void Tcb::set_cork(bool on) {
   options_.cork = on;
   if (!on) {
-    timers_.cancel(cork_timer_);
+    timers_->cancel(cork_timer_);
     cork_expired_ = false;
     wants_output_ = true;
   }
@@ -275,9 +284,9 @@ void Tcb::set_keepalive(bool on, Instant now) {
   options_.keepalive = on;
   probes_ = 0;
   if (on && is_synchronized(state_))
-    timers_.arm(keepalive_timer_, now + options_.keepalive_idle);
+    timers_->arm(keepalive_timer_, now + options_.keepalive_idle);
   else
-    timers_.cancel(keepalive_timer_);
+    timers_->cancel(keepalive_timer_);
 }
 
 void Tcb::set_rcvbuf(std::uint32_t bytes) {

@@ -231,6 +231,10 @@ class Tcb {
   void set_sndbuf(std::uint32_t bytes) { snd_buf_.set_capacity(bytes); }
   void set_cc(CcAlgorithm cc);
   void set_challenge_ack_limit(ChallengeAckLimit* limit) { challenge_limit_ = limit; }
+  // The connection moves to another shard's layer (the thread that uses it
+  // lives there): its armed timers move to `timers` with their deadlines,
+  // new send buffers come from `pool`, challenge ACKs count against `limit`.
+  void rehome(core::TimerWheel& timers, rte_mempool* pool, ChallengeAckLimit* limit);
 
   // Introspection for tests and TCP_INFO.
   Seq snd_una() const { return snd_una_; }
@@ -290,7 +294,7 @@ class Tcb {
   const TcpConfig& config_;
   SocketOptions options_;
   State state_ = State::Closed;
-  core::TimerWheel& timers_;
+  core::TimerWheel* timers_;  // the owning layer's; rehome() moves the TCB to another
   std::optional<Errc> error_;
 
   // Send sequence space (RFC 9293 3.3.1).

@@ -27,7 +27,7 @@ bool Tcb::on_timer(TimerKind kind, Instant now) {
         probe_due_ = true;
         wants_output_ = true;
         rtt_.backoff();
-        timers_.arm(persist_timer_, now + rtt_.rto());
+        timers_->arm(persist_timer_, now + rtt_.rto());
       }
       return false;
     case TimerKind::Keepalive:
@@ -36,7 +36,7 @@ bool Tcb::on_timer(TimerKind kind, Instant now) {
       // the retransmission (or persist) timer watches the peer; look again
       // a full idle time later.
       if (snd_una_ != snd_max_ || snd_buf_.end() > snd_max_) {
-        timers_.arm(keepalive_timer_, now + options_.keepalive_idle);
+        timers_->arm(keepalive_timer_, now + options_.keepalive_idle);
         return false;
       }
       if (probes_ >= options_.keepalive_count) {
@@ -50,9 +50,9 @@ bool Tcb::on_timer(TimerKind kind, Instant now) {
         ++counters_.keepalive_probes;
         probe_due_ = true;
         wants_output_ = true;
-        timers_.arm(keepalive_timer_, now + options_.keepalive_interval);
+        timers_->arm(keepalive_timer_, now + options_.keepalive_interval);
       } else {
-        timers_.arm(keepalive_timer_, last_activity_ + options_.keepalive_idle);
+        timers_->arm(keepalive_timer_, last_activity_ + options_.keepalive_idle);
       }
       return false;
     case TimerKind::Cork:
@@ -65,7 +65,7 @@ bool Tcb::on_timer(TimerKind kind, Instant now) {
       if (snd_una_ == snd_max_ || in_recovery_ || tlp_end_seq_) return false;
       loss_probe_due_ = true;
       wants_output_ = true;
-      timers_.arm(rto_timer_, now + rtt_.rto());
+      timers_->arm(rto_timer_, now + rtt_.rto());
       return false;
     case TimerKind::TimeWait:
       reset(Errc::Shutdown);
@@ -94,7 +94,7 @@ void Tcb::on_retransmit_timeout(Instant now) {
     probe_due_ = true;
     wants_output_ = true;
     rtt_.backoff();
-    timers_.arm(rto_timer_, now + rtt_.rto());
+    timers_->arm(rto_timer_, now + rtt_.rto());
     return;
   }
   if (retransmissions_ >= limit) {
@@ -119,12 +119,12 @@ void Tcb::on_retransmit_timeout(Instant now) {
   recovery_inflation_ = 0;
   recover_ = snd_max_;
   snd_nxt_ = snd_una_;
-  timers_.cancel(loss_probe_timer_);
+  timers_->cancel(loss_probe_timer_);
   loss_probe_due_ = false;
   tlp_end_seq_.reset();
   rtt_seq_.reset();
   if (!retransmit_tsval_) retransmit_tsval_ = ts_clock(now);
-  timers_.arm(rto_timer_, now + rtt_.rto());
+  timers_->arm(rto_timer_, now + rtt_.rto());
   wants_output_ = true;
 }
 

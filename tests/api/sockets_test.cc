@@ -2,6 +2,9 @@
 // peer (tests/tcp/harness.h).
 #include "stack/api/sockets.h"
 
+#include <algorithm>
+
+#include "tests/support/eal_env.h"
 #include "tests/tcp/harness.h"
 
 namespace percore::api {
@@ -305,6 +308,100 @@ TEST_F(SocketsTest, AConnectionResetInTheAcceptQueueIsStillAccepted) {
   std::uint8_t buf[8];
   EXPECT_EQ(api_.recv(*c, buf).error(), Errc::ConnectionReset);
   EXPECT_EQ(api_.recv(*c, buf).value(), 0u);
+}
+
+
+// Migration: a connection moves to another shard's layer (preload moves it
+// to the shard of the thread that uses it) with its data, its timers and
+// its readiness.
+class MovingSocketsTest : public SocketsTest {
+ protected:
+  MovingSocketsTest()
+      : other_tcp_(std::make_unique<tcp::TcpLayer>(*net_, percore::testing::test_pool(), config_,
+                                                   std::array<std::uint64_t, 2>{7, 11}, now())),
+        other_(*other_tcp_) {}
+  ~MovingSocketsTest() override {
+    tx();
+    other_tcp_.reset();
+  }
+
+  // Moves `c` to the other layer, which the harness then drives (its rx(),
+  // tx() and advance() go to tcp_).
+  SocketId move(SocketId c) {
+    auto m = api_.take_for_move(c, other_);
+    EXPECT_TRUE(m.has_value());
+    if (!m) return {};
+    SocketId id = other_.adopt_moved(std::move(*m));
+    std::swap(tcp_, other_tcp_);
+    return id;
+  }
+
+  static constexpr tcp::FourTuple kTuple{kLocalIp, kLocalPort, kRemoteIp, kRemotePort};
+  std::unique_ptr<tcp::TcpLayer> other_tcp_;
+  Sockets other_;
+};
+
+TEST_F(MovingSocketsTest, DataTimersAndReadinessMoveWithTheConnection) {
+  SocketId c = accepted();
+  rx(seg(kAck | kPsh).with_seq(R).with_ack(L).data("abc"));  // unread at the move
+  tx();  // its ACK
+  ASSERT_EQ(*api_.send(c, bytes("hello")), 5u);
+  tcp_->poll(now());
+  expect_tx(seg(kAck | kPsh).with_seq(L).with_ack(R + 3).data("hello"));
+
+  SocketId moved = move(c);
+  EXPECT_FALSE(api_.owns(kTuple));
+  EXPECT_TRUE(other_.owns(kTuple));
+  EXPECT_EQ(api_.events(c), 0u);  // the old handle is stale
+  EXPECT_TRUE(other_.events(moved) & kReadable);
+  auto ready = other_.take_ready();
+  EXPECT_NE(std::find(ready.begin(), ready.end(), moved), ready.end());
+
+  std::uint8_t buf[8];
+  ASSERT_EQ(*other_.recv(moved, buf), 3u);
+  EXPECT_EQ(std::string_view(reinterpret_cast<char*>(buf), 3), "abc");
+  // The retransmission timer armed on the old layer fires on the new one.
+  tx();
+  advance(std::chrono::seconds(2));
+  auto resent = tx();
+  ASSERT_FALSE(resent.empty());
+  EXPECT_EQ(resent[0].repr.seq, L);
+  EXPECT_EQ(resent[0].payload, "hello");
+  rx(seg(kAck).with_seq(R + 3).with_ack(L + 5));
+  EXPECT_EQ(*other_.unsent(moved), 0u);
+  tx();
+  // It closes from its new home.
+  ASSERT_TRUE(other_.close(moved, now()));
+  tcp_->poll(now());
+  expect_tx(seg(kAck | kFin).with_seq(L + 5).with_ack(R + 3));
+}
+
+TEST_F(MovingSocketsTest, OnlyAnOpenConnectionMoves) {
+  SocketId c = accepted();
+  EXPECT_FALSE(api_.take_for_move(listener_, other_));  // a listener stays
+  ASSERT_TRUE(api_.shutdown(c, Shutdown::Write, now()));
+  tcp_->poll(now());
+  tx();
+  EXPECT_FALSE(api_.take_for_move(c, other_));  // FIN-WAIT: closing here
+  EXPECT_TRUE(api_.owns(kTuple));
+  EXPECT_NE(api_.events(c), 0u);  // still a live handle
+}
+
+TEST_F(MovingSocketsTest, NotWhereAnEarlierIncarnationLingers) {
+  // The other layer holds the same tuple (say, in TIME-WAIT): no move.
+  SocketId c = accepted();
+  std::swap(tcp_, other_tcp_);
+  Sockets first(*tcp_);
+  SocketId l = first.open();
+  ASSERT_TRUE(first.bind(l, {wire::Ipv4Addr::any(), kLocalPort}));
+  ASSERT_TRUE(first.listen(l, 4));
+  rx(seg(kSyn).with_seq(Seq(kPeerIss)));
+  tx();
+  std::swap(tcp_, other_tcp_);
+  Sockets probe(*other_tcp_);
+  EXPECT_TRUE(probe.owns(kTuple));
+  EXPECT_FALSE(api_.take_for_move(c, probe));
+  EXPECT_TRUE(api_.owns(kTuple));
 }
 
 }  // namespace
