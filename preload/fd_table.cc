@@ -27,6 +27,17 @@ std::shared_ptr<File> FdTable::find(int fd) const {
   return c->files[i].load(std::memory_order_acquire);
 }
 
+void FdTable::for_each(absl::FunctionRef<void(int, const std::shared_ptr<File>&)> f) const {
+  for (int k = 0; k < kMaxFds / kChunkSize; ++k) {
+    const Chunk* c = chunks_[k].load(std::memory_order_acquire);
+    if (c == nullptr) continue;
+    for (int i = 0; i < kChunkSize; ++i) {
+      if (!c->used[i].load(std::memory_order_acquire)) continue;
+      if (auto file = c->files[i].load(std::memory_order_acquire)) f(k * kChunkSize + i, file);
+    }
+  }
+}
+
 void FdTable::set(int fd, std::shared_ptr<File> file) {
   Chunk* c = chunk(fd, true);
   if (c == nullptr) return;

@@ -15,6 +15,8 @@
 #include <mutex>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+
 namespace percore::preload {
 
 struct Watch;
@@ -59,6 +61,8 @@ class FdTable {
   void set(int fd, std::shared_ptr<File> file);
   // Removes and returns the entry (nullptr when there was none).
   std::shared_ptr<File> take(int fd);
+  // Every entry, in fd order (a snapshot per entry; entries may change meanwhile).
+  void for_each(absl::FunctionRef<void(int fd, const std::shared_ptr<File>&)> f) const;
 
   static constexpr int kMaxFds = 1 << 20;
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "preload/epoll.h"
+#include "preload/fork_proxy.h"
 #include "preload/libc.h"
 #include "preload/runtime.h"
 #include "preload/shared.h"
@@ -34,8 +35,18 @@ using namespace percore::preload;
 std::shared_ptr<Socket> socket_of(int fd) {
   auto s = find_as<Socket>(fd, File::Kind::Socket);
   // A child forked after the stack started cannot use the parent's stack:
-  // its percore sockets are their (unconnected) kernel placeholders.
+  // its percore sockets are their (unconnected) kernel placeholders...
   if (s && s->mode() == Socket::Mode::Percore && Runtime::get().forked_away()) return nullptr;
+  return s;
+}
+
+// ...except for moving data and shutting down: the parent does those on
+// its stack for the child (fork_proxy.h).
+std::shared_ptr<Socket> data_socket_of(int fd) {
+  auto s = find_as<Socket>(fd, File::Kind::Socket);
+  if (s && s->mode() == Socket::Mode::Percore && Runtime::get().forked_away() &&
+      !(s->connection() && fork_proxy::active()))
+    return nullptr;
   return s;
 }
 std::shared_ptr<EpollSet> epoll_of(int fd) { return find_as<EpollSet>(fd, File::Kind::Epoll); }
@@ -148,7 +159,7 @@ PERCORE_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
 }
 
 PERCORE_EXPORT int shutdown(int fd, int how) {
-  if (auto s = socket_of(fd)) return s->shutdown(fd, how);
+  if (auto s = data_socket_of(fd)) return s->shutdown(fd, how);
   return libc().shutdown(fd, how);
 }
 
@@ -163,7 +174,7 @@ PERCORE_EXPORT int close(int fd) {
 }
 
 PERCORE_EXPORT ssize_t read(int fd, void* buf, size_t len) {
-  if (auto s = socket_of(fd)) return recv_one(*s, fd, buf, len, 0, nullptr, nullptr);
+  if (auto s = data_socket_of(fd)) return recv_one(*s, fd, buf, len, 0, nullptr, nullptr);
   return libc().read(fd, buf, len);
 }
 
@@ -173,7 +184,7 @@ PERCORE_EXPORT ssize_t __read_chk(int fd, void* buf, size_t len, size_t buflen) 
 }
 
 PERCORE_EXPORT ssize_t readv(int fd, const iovec* iov, int count) {
-  if (auto s = socket_of(fd)) {
+  if (auto s = data_socket_of(fd)) {
     if (!iov_ok(iov, count)) return fail(EINVAL);
     return s->recv(fd, {iov, static_cast<size_t>(count)}, 0, nullptr, nullptr);
   }
@@ -181,12 +192,12 @@ PERCORE_EXPORT ssize_t readv(int fd, const iovec* iov, int count) {
 }
 
 PERCORE_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
-  if (auto s = socket_of(fd)) return send_one(*s, fd, buf, len, 0);
+  if (auto s = data_socket_of(fd)) return send_one(*s, fd, buf, len, 0);
   return libc().write(fd, buf, len);
 }
 
 PERCORE_EXPORT ssize_t writev(int fd, const iovec* iov, int count) {
-  if (auto s = socket_of(fd)) {
+  if (auto s = data_socket_of(fd)) {
     if (!iov_ok(iov, count)) return fail(EINVAL);
     return s->send(fd, {iov, static_cast<size_t>(count)}, 0);
   }
@@ -194,7 +205,7 @@ PERCORE_EXPORT ssize_t writev(int fd, const iovec* iov, int count) {
 }
 
 PERCORE_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
-  if (auto s = socket_of(fd)) return recv_one(*s, fd, buf, len, flags, nullptr, nullptr);
+  if (auto s = data_socket_of(fd)) return recv_one(*s, fd, buf, len, flags, nullptr, nullptr);
   return libc().recv(fd, buf, len, flags);
 }
 
@@ -205,7 +216,7 @@ PERCORE_EXPORT ssize_t __recv_chk(int fd, void* buf, size_t len, size_t buflen, 
 
 PERCORE_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, sockaddr* from,
                                 socklen_t* from_len) {
-  if (auto s = socket_of(fd)) return recv_one(*s, fd, buf, len, flags, from, from_len);
+  if (auto s = data_socket_of(fd)) return recv_one(*s, fd, buf, len, flags, from, from_len);
   return libc().recvfrom(fd, buf, len, flags, from, from_len);
 }
 
@@ -216,7 +227,7 @@ PERCORE_EXPORT ssize_t __recvfrom_chk(int fd, void* buf, size_t len, size_t bufl
 }
 
 PERCORE_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
-  if (auto s = socket_of(fd)) {
+  if (auto s = data_socket_of(fd)) {
     if (msg == nullptr) return fail(EFAULT);
     if (!iov_ok(msg->msg_iov, static_cast<int>(msg->msg_iovlen))) return fail(EMSGSIZE);
     socklen_t namelen = msg->msg_namelen;
@@ -253,20 +264,20 @@ PERCORE_EXPORT int recvmmsg(int fd, mmsghdr* msgs, unsigned count, int flags, ti
 }
 
 PERCORE_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
-  if (auto s = socket_of(fd)) return send_one(*s, fd, buf, len, flags);
+  if (auto s = data_socket_of(fd)) return send_one(*s, fd, buf, len, flags);
   return libc().send(fd, buf, len, flags);
 }
 
 PERCORE_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* to,
                               socklen_t to_len) {
   // A connected TCP socket ignores the address, as Linux does.
-  if (auto s = socket_of(fd); s && s->mode() == Socket::Mode::Percore)
+  if (auto s = data_socket_of(fd); s && s->mode() == Socket::Mode::Percore)
     return send_one(*s, fd, buf, len, flags);
   return libc().sendto(fd, buf, len, flags, to, to_len);
 }
 
 PERCORE_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
-  if (auto s = socket_of(fd); s && s->mode() == Socket::Mode::Percore) {
+  if (auto s = data_socket_of(fd); s && s->mode() == Socket::Mode::Percore) {
     if (msg == nullptr) return fail(EFAULT);
     if (!iov_ok(msg->msg_iov, static_cast<int>(msg->msg_iovlen))) return fail(EMSGSIZE);
     return s->send(fd, {msg->msg_iov, msg->msg_iovlen}, flags);
@@ -492,9 +503,15 @@ PERCORE_EXPORT int pselect(int n, fd_set* r, fd_set* w, fd_set* e, const timespe
 }
 
 PERCORE_EXPORT pid_t fork() {
+  fork_proxy::Pending proxy = fork_proxy::prepare();
   const pid_t pid = libc().fork();
-  if (pid == 0) Runtime::get().after_fork_child();
-  if (pid > 0) Runtime::get().note_fork();
+  if (pid == 0) {
+    Runtime::get().after_fork_child();
+    fork_proxy::child_after(proxy);
+  } else {
+    if (pid > 0) Runtime::get().note_fork();
+    fork_proxy::parent_after(proxy, pid);
+  }
   return pid;
 }
 

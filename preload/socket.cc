@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "preload/errors.h"
+#include "preload/fork_proxy.h"
 #include "preload/libc.h"
 #include "preload/shared.h"
 #include "preload/user_memory.h"
@@ -201,8 +202,13 @@ Socket::~Socket() {
   detach_watches();
   release_listen();
   // In a child forked after the stack started, the stack is the parent's:
-  // closing here must not send its FIN from this process.
-  if (mode() != Mode::Percore || Runtime::get().forked_away()) return;
+  // closing here must not send its FIN from this process; the parent drops
+  // the child's reference (fork_proxy.h).
+  if (mode() != Mode::Percore) return;
+  if (Runtime::get().forked_away()) {
+    if (connection()) fork_proxy::release(this);
+    return;
+  }
   const Instant t = now();
   auto close_one = [&](ShardBox& box, api::SocketId id) {
     std::lock_guard lock(box.mu);
@@ -314,6 +320,7 @@ std::uint32_t Socket::poll_events(int fd) {
   // started: the child's copy of the stack is the connection as it was at
   // the fork, read (never polled or sent on) for what epoll/poll report.
   if (mode() == Mode::Percore && Runtime::get().forked_away()) {
+    if (connection() && fork_proxy::active()) return fork_proxy::poll_events(this);
     ShardBox* box = this->box();
     if (box == nullptr) return 0;
     std::unique_lock lock(box->mu, std::try_to_lock);
@@ -812,6 +819,10 @@ ssize_t Socket::recv(int fd, std::span<const iovec> iov, int flags, sockaddr* fr
   }
   if (box_ == nullptr) return fail(ENOTCONN);  // a listener
   if (flags & MSG_OOB) return fail(EINVAL);      // no urgent data, as Linux says
+  if (Runtime::get().forked_away()) {
+    if (from_len != nullptr) *from_len = 0;
+    return fork_proxy::recv(this, iov, flags, nonblocking_.load(std::memory_order_relaxed));
+  }
   if (flags & MSG_ERRQUEUE) return fail(EAGAIN);
   const bool peek = (flags & MSG_PEEK) != 0;
   const bool dontwait = (flags & MSG_DONTWAIT) != 0 || nonblocking_.load(std::memory_order_relaxed);
@@ -912,6 +923,8 @@ ssize_t Socket::send(int fd, std::span<const iovec> iov, int flags) {
   };
   if (box_ == nullptr) return broken_pipe();  // a listener: Linux says EPIPE
   if (flags & MSG_OOB) return fail(EOPNOTSUPP);
+  if (Runtime::get().forked_away())
+    return fork_proxy::send(this, iov, flags, nonblocking_.load(std::memory_order_relaxed));
   const bool dontwait = (flags & MSG_DONTWAIT) != 0 || nonblocking_.load(std::memory_order_relaxed);
   const bool more = (flags & MSG_MORE) != 0;
   if (!iov_ok(iov)) return fail(EFAULT);
@@ -986,6 +999,7 @@ ssize_t Socket::send(int fd, std::span<const iovec> iov, int flags) {
 int Socket::shutdown(int fd, int how) {
   if (mode() != Mode::Percore) return libc().shutdown(fd, how);
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return fail(EINVAL);
+  if (Runtime::get().forked_away() && connection()) return fork_proxy::shutdown(this, how);
   if (box_ == nullptr) {
     // Linux's inet_shutdown(): SHUT_RD (or RDWR) stops a listener
     // (tcp_disconnect), which keeps its port and may listen again; a thread

@@ -38,6 +38,8 @@ class Socket final : public File, public ReadyTarget {
   Mode mode() const { return mode_.load(std::memory_order_acquire); }
   // An INADDR_ANY listener whose placeholder listens on the kernel too.
   bool kernel_listening() const { return kernel_listening_; }
+  // A connection on percore's stack (not a listener).
+  bool connection() const { return mode() == Mode::Percore && box() != nullptr; }
   std::uint32_t poll_events(int fd) override;
   // From the shard's readiness dispatch (shard lock held).
   void on_ready() override;
