@@ -157,9 +157,11 @@ void TcpLayer::input(const net::L4Packet& packet, Instant now) {
     // sequence space, so its late duplicates cannot land in the new window
     // (Linux: tw_snd_nxt + 65535 + 2).
     const Seq isn = tcb.snd_nxt() + 65537;
+    const bool admitted = s.admitted;
     release(s);
     flows_.erase(it);
     input_no_connection(*seg, key, packet.mbuf, now, isn);
+    if (admitted && admission_end_ && !flows_.contains(key)) admission_end_(key);
     return;
   }
   auto result = tcb.input(*seg, packet.mbuf, now);
@@ -196,6 +198,7 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
     auto [it, inserted] = flows_.emplace(key, TcbState{});
     it->second.tcb = std::move(tcb);
     it->second.listener = l;
+    it->second.admitted = admit_ != nullptr;
     after_event(it->second);
     return;
   }
@@ -204,6 +207,7 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
   // RFC 9293 3.10.7.1 (CLOSED) and 3.10.7.2 (an ACK to a listener): RST.
   ++stats_.no_listener;
   send_rst(key, rst_for(seg), now);
+  if (admit_ && admission_end_) admission_end_(key);
 }
 
 void TcpLayer::after_event(TcbState& s) {
@@ -269,8 +273,10 @@ void TcpLayer::poll(Instant now) {
   for (const FourTuple& key : dead_) {
     auto it = flows_.find(key);
     if (it == flows_.end() || it->second.tcb->state() != State::Closed) continue;
+    const bool admitted = it->second.admitted;
     release(it->second);
     flows_.erase(it);
+    if (admitted && admission_end_) admission_end_(key);
   }
   dead_.clear();
 }
@@ -377,6 +383,7 @@ bool TcpLayer::accept_cookie(Listener* l, const FourTuple& key, const wire::TcpR
   auto [it, inserted] = flows_.emplace(key, TcbState{});
   it->second.tcb = std::move(tcb);
   it->second.listener = l;
+  it->second.admitted = admit_ != nullptr;
   ++l->syn_received;  // after_event() moves it to the accept queue
   after_event(it->second);
   return true;

@@ -98,6 +98,13 @@ class TcpLayer {
   void set_admission(absl::AnyInvocable<Admission(const FourTuple&, bool syn) const> admit) {
     admit_ = std::move(admit);
   }
+  // Told when a connection that admission let in leaves the flow table, or
+  // when an admitted segment made none (it was answered with a RST), so
+  // the admission can forget it. A SYN answered with a cookie makes no
+  // connection yet and is not told: its ACK must come back to this layer.
+  void set_admission_end(absl::AnyInvocable<void(const FourTuple&)> ended) {
+    admission_end_ = std::move(ended);
+  }
   // Active opens take only local ports with port % count == slot, so
   // processes sharing a device never pick the same 4-tuple.
   void set_port_partition(std::uint16_t slot, std::uint16_t count) {
@@ -137,6 +144,7 @@ class TcpLayer {
     bool dirty = false;
     bool ready = false;
     bool accepted_queued = false;
+    bool admitted = false;  // made from a segment that admission let in
     std::uint32_t last_events = 0;
   };
 
@@ -174,6 +182,7 @@ class TcpLayer {
   std::uint16_t next_port_;  // within Linux's ip_local_port_range, from a random start (RFC 6056)
   absl::AnyInvocable<bool(const FourTuple&) const> lands_here_;
   absl::AnyInvocable<Admission(const FourTuple&, bool) const> admit_;
+  absl::AnyInvocable<void(const FourTuple&)> admission_end_;
   std::uint16_t port_slot_ = 0, port_slots_ = 1;
   TcpStats stats_;
   ChallengeAckLimit challenge_limit_;
