@@ -138,12 +138,14 @@ bool Runtime::ensure_started() {
     if (!shared) continue;
     // Workers of one server share the device: see preload/shared.h.
     core::Shard& shard = engine_->shard(i);
-    const int slot = slot_;
-    shard.tcp().set_admission([&registry, slot](const tcp::FourTuple& t, bool syn) {
-      return registry.admit(t, syn, slot);
+    auto* admission =
+        admissions_.emplace_back(std::make_unique<ShardAdmission>(registry, slot_)).get();
+    shard.tcp().set_admission([admission](const tcp::FourTuple& t, bool syn) {
+      return admission->admit(t, syn);
     });
-    shard.tcp().set_port_partition(static_cast<std::uint16_t>(slot), SharedRegistry::kSlots);
-    shard.net().set_answer_echo(registry.primary(slot));
+    shard.tcp().set_admission_end([admission](const tcp::FourTuple& t) { admission->ended(t); });
+    shard.tcp().set_port_partition(static_cast<std::uint16_t>(slot_), SharedRegistry::kSlots);
+    shard.net().set_answer_echo(registry.primary(slot_));
   }
   std::atexit([] {
     Runtime& rt = Runtime::get();
@@ -401,6 +403,19 @@ void Runtime::start_deferred(unsigned forks_at_listen) {
   if (forks_.load(std::memory_order_acquire) != forks_at_listen || forked_away_) return;
   for (auto& [weak, fd] : pending)
     if (auto file = weak.lock()) static_cast<Socket&>(*file).materialize_deferred(fd);
+}
+
+void Runtime::accept_waiting(std::uint16_t port, int delta) {
+  if (!started() || !shares_device()) return;
+  std::lock_guard lock(waiting_mu_);
+  int& waiters = accept_waiters_[port];
+  waiters = std::max(0, waiters + delta);
+  SharedRegistry::get().set_available(port, slot_, waiters > 0);
+}
+
+void Runtime::accept_found_empty(std::uint16_t port) {
+  if (!started() || !shares_device()) return;
+  SharedRegistry::get().set_available(port, slot_, true);
 }
 
 }  // namespace percore::preload

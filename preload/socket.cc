@@ -674,9 +674,17 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
     }
     return false;
   };
+  if (nonblocking_.load(std::memory_order_relaxed)) {
+    // An event loop that accepts on readiness: it can take another
+    // connection as soon as its queue is empty (preload/shared.h).
+    const bool got = try_accept();
+    if (rt.shares_device() && (!got || (result >= 0 && (stack_events() & kReadable) == 0)))
+      rt.accept_found_empty(bound_.port);
+    return got ? (result >= 0 ? result : fail(error)) : fail(EAGAIN);
+  }
   if (try_accept()) return result >= 0 ? result : fail(error);
-  if (nonblocking_.load(std::memory_order_relaxed)) return fail(EAGAIN);
   if (signal_count.load(std::memory_order_acquire) != signals_at_entry) return fail(EINTR);
+  const AcceptWaiting waiting(bound_.port);
   pollfd kernel{fd, POLLIN, 0};
   std::span<pollfd> kernel_fds;
   if (kernel_listening_) kernel_fds = {&kernel, 1};
