@@ -125,6 +125,17 @@ class Runtime {
   void accept_waiting(std::uint16_t port, int delta);
   void accept_found_empty(std::uint16_t port);
 
+  // At exit, with connections still sending after a short flush: forks a
+  // child that keeps the stack running until they are done (Linux's kernel
+  // delivers an exited process's data), and returns true in the exiting
+  // process, which must not touch the stack again. The child never
+  // returns. False where no child can take the stack over (see
+  // docs/ARCHITECTURE.md, "Process exit").
+  bool hand_over_at_exit();
+  // The process starts to exit: where the device is shared, other
+  // processes take the new connections from now on.
+  void exiting();
+
   // In a child after fork(): the parent's stack cannot be used here.
   void after_fork_child();
   bool forked_away() const { return forked_away_; }
@@ -159,6 +170,8 @@ class Runtime {
   std::vector<std::unique_ptr<ShardAdmission>> admissions_;
   std::mutex waiting_mu_;
   absl::flat_hash_map<std::uint16_t, int> accept_waiters_;
+  bool handed_over_ = false;  // a lingering child has the stack now
+  [[noreturn]] void run_lingering(Instant since);
   // Set while the stack starts: calls made by DPDK itself, not the application.
   static inline thread_local bool internal_ = false;
 

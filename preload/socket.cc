@@ -134,7 +134,10 @@ int kernel_int_option(int fd, int level, int name) {
 
 // How long an exiting process keeps the stack running for what it leaves
 // behind. Linux delivers an exiting process's data and FIN from the kernel
-// after it is gone; here the process must stay a little while to do it.
+// after it is gone; here a lingering child takes over what is left after
+// kExitHandOver (Runtime::hand_over_at_exit), or, where none can, the
+// process stays up to kExitFlush to do it.
+constexpr Duration kExitHandOver = std::chrono::milliseconds(50);
 constexpr Duration kExitFlush = std::chrono::milliseconds(500);
 
 void register_exit_flush() {
@@ -146,8 +149,10 @@ void register_exit_flush() {
 
 void close_all_at_exit() {
   static std::atomic<bool> done{false};
+  bool handing_over = false;
   Runtime& rt = Runtime::get();
   if (!rt.started() || rt.forked_away() || done.exchange(true)) return;
+  rt.exiting();
   const Instant start = now();
   for (std::size_t i = 0; i < rt.shard_count(); ++i) {
     ShardBox& box = rt.box(i);
@@ -164,7 +169,11 @@ void close_all_at_exit() {
       std::lock_guard lock(box.mu);
       sending = box.sockets.sending();
     }
-    if (!sending || t - start >= kExitFlush) return;
+    if (!sending) return;
+    if (t - start >= kExitHandOver && !std::exchange(handing_over, true) &&
+        rt.hand_over_at_exit())
+      return;
+    if (t - start >= kExitFlush) return;
     timespec pause{0, 50'000};
     nanosleep(&pause, nullptr);
   }

@@ -208,6 +208,11 @@ void Sockets::close_all_connections(Instant now) {
     if (table_[i].live && table_[i].listener == nullptr) (void)close({i, table_[i].generation}, now);
 }
 
+void Sockets::close_listeners(Instant now) {
+  for (std::uint32_t i = 0; i < table_.size(); ++i)
+    if (table_[i].live && table_[i].listener != nullptr) (void)close({i, table_[i].generation}, now);
+}
+
 bool Sockets::sending() const { return tcp_.sending(); }
 
 std::expected<void, Errc> Sockets::set_option(SocketId s, Option o, int value, Instant now) {

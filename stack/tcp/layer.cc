@@ -475,6 +475,13 @@ bool TcpLayer::sending() const {
   return false;
 }
 
+bool TcpLayer::unfinished() const {
+  if (sending()) return true;
+  for (const auto& [key, s] : flows_)
+    if (s.app_owned && s.tcb->state() == State::FinWait2) return true;
+  return false;
+}
+
 bool TcpLayer::port_taken(wire::Ipv4Addr ip, std::uint16_t port, bool reuse_addr,
                           bool reuse_port) const {
   for (const auto& [key, s] : flows_) {

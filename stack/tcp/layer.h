@@ -84,6 +84,9 @@ class TcpLayer {
   // Whether a connection the application held has data or a FIN not yet
   // acknowledged.
   bool sending() const;
+  // Whether a connection the application held is sending, or waits in
+  // FIN-WAIT-2 for the peer's FIN.
+  bool unfinished() const;
   // Where several shards share a device: an active open takes only local
   // ports for which `lands_here` is true (the replies come back to this
   // shard), so no two shards ever pick the same 4-tuple.
