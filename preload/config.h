@@ -49,6 +49,9 @@ namespace percore::config {
   X(listen_start_ms, "PERCORE_LISTEN_START_MS", "200",                                           \
     "a listener made before the stack runs starts it this long after listen() unless the "      \
     "process waited on it or forked first")                                                     \
+  X(exit_linger_s, "PERCORE_EXIT_LINGER_S", "60",                                               \
+    "at exit, a child process keeps delivering unsent data and closing connections until "     \
+    "this many seconds pass without a segment from the peers (0: flush for 500 ms only)")      \
   X(stats, "PERCORE_STATS", "0", "1: print each shard's counters to stderr when the program exits") \
   X(strict, "PERCORE_STRICT", "0", "1: a configuration error aborts the program at start")
 
@@ -72,6 +75,7 @@ struct Config {
   unsigned spin_us = 100;
   unsigned park_us = 1000;
   unsigned listen_start_ms = 200;
+  unsigned exit_linger_s = 60;
   bool stats = false;
   bool strict = false;
 };

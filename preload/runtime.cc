@@ -1,8 +1,12 @@
 #include "preload/runtime.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -151,12 +155,14 @@ bool Runtime::ensure_started() {
     if (!shared) continue;
     // Workers of one server share the device: see preload/shared.h.
     core::Shard& shard = engine_->shard(i);
-    const int slot = slot_;
-    shard.tcp().set_admission([&registry, slot](const tcp::FourTuple& t, bool syn) {
-      return registry.admit(t, syn, slot);
+    auto* admission =
+        admissions_.emplace_back(std::make_unique<ShardAdmission>(registry, slot_)).get();
+    shard.tcp().set_admission([admission](const tcp::FourTuple& t, bool syn) {
+      return admission->admit(t, syn);
     });
-    shard.tcp().set_port_partition(static_cast<std::uint16_t>(slot), SharedRegistry::kSlots);
-    shard.net().set_answer_echo(registry.primary(slot));
+    shard.tcp().set_admission_end([admission](const tcp::FourTuple& t) { admission->ended(t); });
+    shard.tcp().set_port_partition(static_cast<std::uint16_t>(slot_), SharedRegistry::kSlots);
+    shard.net().set_answer_echo(registry.primary(slot_));
   }
   std::atexit([] {
     Runtime& rt = Runtime::get();
@@ -218,7 +224,7 @@ void Runtime::progress_loop() {
 }
 
 void Runtime::print_stats() {
-  if (forked_away_) return;
+  if (forked_away_ && !handed_over_) return;
   for (auto& box : boxes_) {
     std::unique_lock lock(box->mu, std::try_to_lock);
     if (!lock.owns_lock()) continue;
@@ -438,6 +444,164 @@ void Runtime::start_deferred(unsigned forks_at_listen) {
   if (forks_.load(std::memory_order_acquire) != forks_at_listen || forked_away_) return;
   for (auto& [weak, fd] : pending)
     if (auto file = weak.lock()) static_cast<Socket&>(*file).materialize_deferred(fd);
+}
+
+void Runtime::accept_waiting(std::uint16_t port, int delta) {
+  if (!started() || !shares_device()) return;
+  std::lock_guard lock(waiting_mu_);
+  int& waiters = accept_waiters_[port];
+  waiters = std::max(0, waiters + delta);
+  SharedRegistry::get().set_available(port, slot_, waiters > 0);
+}
+
+void Runtime::accept_found_empty(std::uint16_t port) {
+  if (!started() || !shares_device()) return;
+  SharedRegistry::get().set_available(port, slot_, true);
+}
+
+namespace {
+
+// The files a lingering child keeps: the device's AF_PACKET sockets and the
+// capture file. Everything else is the application's, and closing it is
+// what makes the exit visible (pipes reach EOF, locks and listeners go).
+bool stack_file(int fd, const std::string& pcap) {
+  int domain = 0;
+  socklen_t len = sizeof domain;
+  if (libc().getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0) return domain == AF_PACKET;
+  if (pcap.empty()) return false;
+  char link[4096];
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = readlink(path.c_str(), link, sizeof link - 1);
+  if (n <= 0) return false;
+  link[n] = '\0';
+  char* real = realpath(pcap.c_str(), nullptr);
+  const bool same = real != nullptr && std::string_view(link) == real;
+  std::free(real);
+  return same;
+}
+
+void close_all_but_the_stack(const std::string& pcap) {
+  const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd <= 2; ++fd)
+    if (null >= 0) dup2(null, fd);
+  std::vector<int> fds;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(dir)) {
+      const int fd = std::atoi(e->d_name);
+      if (fd > 2 && fd != dirfd(dir) && fd != null) fds.push_back(fd);
+    }
+    closedir(dir);
+  }
+  for (int fd : fds)
+    if (!stack_file(fd, pcap)) libc().close(fd);
+  if (null > 2) libc().close(null);
+}
+
+}  // namespace
+
+void Runtime::exiting() {
+  if (started() && shares_device()) SharedRegistry::get().linger(slot_);
+}
+
+bool Runtime::hand_over_at_exit() {
+  const config::Config& c = *config_;
+  // af_packet only: the child drives the same sockets and their mmap()ed
+  // rings. A TAP device is the process's own interface, which would
+  // outlive the exit and block the next process from creating it; af_xdp's
+  // UMEM is the parent's pinned memory, which the child only has a copy of.
+  if (c.exit_linger_s == 0 || c.dev.kind != dev::DeviceKind::AfPacket || forked_away_) return false;
+  SharedRegistry& registry = SharedRegistry::get();
+  // Every shard, so that no other thread is inside one at the fork and the
+  // child gets each in a consistent state.
+  std::vector<std::unique_lock<std::mutex>> shards;
+  for (auto& box : boxes_) shards.emplace_back(box->mu);
+  // No new connection for this slot from here on.
+  registry.linger(slot_);
+  const Instant since = now();
+  const pid_t pid = libc().fork();
+  if (pid < 0) return false;  // the process flushes what it can itself
+  if (pid == 0) run_lingering(since);
+  registry.hand_over(slot_, pid);
+  // The child drives the device now. This process's other threads, until
+  // exit ends them, find their sockets as a forked child does (the
+  // kernel placeholders), and its copy of the stack touches nothing.
+  for (auto& box : boxes_) box->shard.detach();
+  handed_over_ = true;
+  forked_away_ = true;
+  return true;
+}
+
+void Runtime::run_lingering(Instant since) {
+  // The child: the only thread. The shards' locks stay as the fork left
+  // them (held by the thread this one copies) and are not needed: nothing
+  // else runs here. Nothing of the application runs here again either:
+  // its own session, default signals, none of its files, and no atexit
+  // handlers (it leaves by _exit).
+  setsid();
+  // What `ps`, pgrep and killall see: not the program, which has exited.
+  prctl(PR_SET_NAME, "percore-linger");
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int signo = 1; signo < _NSIG; ++signo) libc().sigaction(signo, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  close_all_but_the_stack(config_->pcap);
+  const Instant start = now();
+  for (std::size_t i = 0; i < boxes_.size(); ++i) {
+    ShardBox& box = *boxes_[i];
+    box.owners.clear();  // the application's sockets are gone
+    box.sockets.close_listeners(start);
+    // Only its own connections: every other segment belongs to another
+    // process on the device, or to a later one.
+    if (i < admissions_.size()) {
+      admissions_[i]->set_lingering();
+    } else {
+      box.shard.tcp().set_admission(
+          [](const tcp::FourTuple&, bool) { return tcp::TcpLayer::Admission::Ignore; });
+    }
+    box.shard.net().set_answer_echo(false);
+    box.after_call_locked(start);
+  }
+  const auto idle_limit = std::chrono::seconds(config_->exit_linger_s);
+  const auto tick = std::chrono::microseconds(config_->park_us);
+  std::uint64_t heard = 0;
+  Instant last_heard = since;
+  for (;;) {
+    const Instant t = now();
+    bool unfinished = false;
+    std::uint64_t segs_in = 0;
+    Instant until = t + tick;
+    for (auto& box : boxes_) {
+      box->poll_locked(t);
+      unfinished = unfinished || box->sockets.unfinished();
+      segs_in += box->shard.tcp().stats().segs_in;
+      if (auto d = box->shard.next_deadline(); d < until) until = d;
+    }
+    if (segs_in != heard) {
+      heard = segs_in;
+      last_heard = t;
+    }
+    // Done, or the peers have gone silent (Linux gives up on an orphaned
+    // connection after tcp_fin_timeout, 60 s, or its retransmissions).
+    if (!unfinished || t - last_heard >= idle_limit) break;
+    const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(until - now());
+    if (wait.count() > 0) {
+      timespec ts{static_cast<time_t>(wait.count() / 1'000'000'000),
+                  static_cast<long>(wait.count() % 1'000'000'000)};
+      nanosleep(&ts, nullptr);
+    }
+  }
+  // The slot is this process's once the parent has handed it over (at
+  // once after the fork); if the parent died first, the slot was reaped.
+  SharedRegistry& registry = SharedRegistry::get();
+  for (int i = 0; i < 1000 && !registry.owns(slot_); ++i) {
+    timespec ms{0, 1'000'000};
+    nanosleep(&ms, nullptr);
+  }
+  registry.release(slot_);
+  libc()._exit(0);
+  __builtin_unreachable();
 }
 
 }  // namespace percore::preload

@@ -26,6 +26,7 @@
 namespace percore::preload {
 
 class File;
+class ShardAdmission;
 // What a shard tells when a socket's readiness may have changed: a
 // connection's Socket, or a listener shared by SO_REUSEPORT sockets.
 class ReadyTarget {
@@ -116,6 +117,25 @@ class Runtime {
   void defer_listener(std::weak_ptr<File> listener, int fd);
   void note_fork() { forks_.fetch_add(1, std::memory_order_acq_rel); }
 
+  // Where processes share the device, SYNs prefer a listening process that
+  // can take the connection now: one with a thread blocked in accept()
+  // (an AcceptWaiting while it waits), or whose non-blocking accept() just
+  // found the queue empty (an event loop that accepts on readiness).
+  bool shares_device() const { return !admissions_.empty(); }
+  void accept_waiting(std::uint16_t port, int delta);
+  void accept_found_empty(std::uint16_t port);
+
+  // At exit, with connections still sending after a short flush: forks a
+  // child that keeps the stack running until they are done (Linux's kernel
+  // delivers an exited process's data), and returns true in the exiting
+  // process, which must not touch the stack again. The child never
+  // returns. False where no child can take the stack over (see
+  // docs/ARCHITECTURE.md, "Process exit").
+  bool hand_over_at_exit();
+  // The process starts to exit: where the device is shared, other
+  // processes take the new connections from now on.
+  void exiting();
+
   // In a child after fork(): the parent's stack cannot be used here.
   void after_fork_child();
   bool forked_away() const { return forked_away_; }
@@ -146,6 +166,12 @@ class Runtime {
   bool deferred_thread_ = false;
   void start_deferred(unsigned forks_at_listen);
   int slot_ = -1;
+  // One per shard where the device is shared (preload/shared.h).
+  std::vector<std::unique_ptr<ShardAdmission>> admissions_;
+  std::mutex waiting_mu_;
+  absl::flat_hash_map<std::uint16_t, int> accept_waiters_;
+  bool handed_over_ = false;  // a lingering child has the stack now
+  [[noreturn]] void run_lingering(Instant since);
   // Set while the stack starts: calls made by DPDK itself, not the application.
   static inline thread_local bool internal_ = false;
 
@@ -153,6 +179,20 @@ class Runtime {
   std::atomic<std::uint64_t> signals_{0};            // every handler run
   std::atomic<std::uint64_t> signals_no_restart_{0};  // handlers without SA_RESTART
   std::atomic<std::uint64_t> migrations_{0};  // connections moved to their user's shard
+};
+
+// A thread blocked in accept() on `port`, for as long as it waits.
+class AcceptWaiting {
+ public:
+  explicit AcceptWaiting(std::uint16_t port) : port_(port) {
+    Runtime::get().accept_waiting(port_, +1);
+  }
+  ~AcceptWaiting() { Runtime::get().accept_waiting(port_, -1); }
+  AcceptWaiting(const AcceptWaiting&) = delete;
+  AcceptWaiting& operator=(const AcceptWaiting&) = delete;
+
+ private:
+  std::uint16_t port_;
 };
 
 }  // namespace percore::preload

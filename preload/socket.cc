@@ -103,7 +103,10 @@ int kernel_int_option(int fd, int level, int name) {
 
 // How long an exiting process keeps the stack running for what it leaves
 // behind. Linux delivers an exiting process's data and FIN from the kernel
-// after it is gone; here the process must stay a little while to do it.
+// after it is gone; here a lingering child takes over what is left after
+// kExitHandOver (Runtime::hand_over_at_exit), or, where none can, the
+// process stays up to kExitFlush to do it.
+constexpr Duration kExitHandOver = std::chrono::milliseconds(50);
 constexpr Duration kExitFlush = std::chrono::milliseconds(500);
 
 void register_exit_flush() {
@@ -115,8 +118,10 @@ void register_exit_flush() {
 
 void close_all_at_exit() {
   static std::atomic<bool> done{false};
+  bool handing_over = false;
   Runtime& rt = Runtime::get();
   if (!rt.started() || rt.forked_away() || done.exchange(true)) return;
+  rt.exiting();
   const Instant start = now();
   for (std::size_t i = 0; i < rt.shard_count(); ++i) {
     ShardBox& box = rt.box(i);
@@ -133,7 +138,11 @@ void close_all_at_exit() {
       std::lock_guard lock(box.mu);
       sending = box.sockets.sending();
     }
-    if (!sending || t - start >= kExitFlush) return;
+    if (!sending) return;
+    if (t - start >= kExitHandOver && !std::exchange(handing_over, true) &&
+        rt.hand_over_at_exit())
+      return;
+    if (t - start >= kExitFlush) return;
     timespec pause{0, 50'000};
     nanosleep(&pause, nullptr);
   }
@@ -690,9 +699,17 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
     }
     return false;
   };
+  if (nonblocking_.load(std::memory_order_relaxed)) {
+    // An event loop that accepts on readiness: it can take another
+    // connection as soon as its queue is empty (preload/shared.h).
+    const bool got = try_accept();
+    if (rt.shares_device() && (!got || (result >= 0 && (stack_events() & kReadable) == 0)))
+      rt.accept_found_empty(bound_.port);
+    return got ? (result >= 0 ? result : fail(error)) : fail(EAGAIN);
+  }
   if (try_accept()) return result >= 0 ? result : fail(error);
-  if (nonblocking_.load(std::memory_order_relaxed)) return fail(EAGAIN);
   if (signal_count.load(std::memory_order_acquire) != signals_at_entry) return fail(EINTR);
+  const AcceptWaiting waiting(bound_.port);
   pollfd kernel{fd, POLLIN, 0};
   std::span<pollfd> kernel_fds;
   if (kernel_listening_) kernel_fds = {&kernel, 1};

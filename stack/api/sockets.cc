@@ -49,9 +49,10 @@ SocketId Sockets::adopt(tcp::Tcb* tcb, const std::vector<std::pair<Option, int>>
 std::optional<Sockets::Moving> Sockets::take_for_move(SocketId s, const Sockets& to) {
   Socket* sock = find(s);
   if (sock == nullptr || sock->tcb == nullptr || to.owns(sock->tcb->tuple())) return std::nullopt;
-  std::unique_ptr<tcp::Tcb> tcb = tcp_.take_for_move(sock->tcb);
+  bool admitted = false;
+  std::unique_ptr<tcp::Tcb> tcb = tcp_.take_for_move(sock->tcb, admitted);
   if (!tcb) return std::nullopt;
-  Moving m{std::move(tcb), sock->bound, sock->read_shut, std::move(sock->early_options)};
+  Moving m{std::move(tcb), admitted, sock->bound, sock->read_shut, std::move(sock->early_options)};
   forget(s);
   return m;
 }
@@ -65,7 +66,7 @@ SocketId Sockets::adopt_moved(Moving m) {
   sock.read_shut = m.read_shut;
   sock.early_options = std::move(m.early_options);
   tcb_owner_[sock.tcb] = id;
-  tcp_.adopt(std::move(m.tcb));
+  tcp_.adopt(std::move(m.tcb), m.admitted);
   return id;
 }
 
@@ -229,6 +230,11 @@ std::expected<void, Errc> Sockets::abort(SocketId s, Instant now) {
 void Sockets::close_all_connections(Instant now) {
   for (std::uint32_t i = 0; i < table_.size(); ++i)
     if (table_[i].live && table_[i].listener == nullptr) (void)close({i, table_[i].generation}, now);
+}
+
+void Sockets::close_listeners(Instant now) {
+  for (std::uint32_t i = 0; i < table_.size(); ++i)
+    if (table_[i].live && table_[i].listener != nullptr) (void)close({i, table_[i].generation}, now);
 }
 
 bool Sockets::sending() const { return tcp_.sending(); }

@@ -99,9 +99,15 @@ class Sockets {
   // process's files. Listeners stay: workers forked from one listening
   // process share it, and on Linux one worker's exit does not close it.
   void close_all_connections(Instant now);
+  // Closes every listener: connections not yet accepted are reset, as
+  // Linux does when the last process holding a listener exits.
+  void close_listeners(Instant now);
   // Whether a connection still has data or a FIN the peer has not
   // acknowledged (TIME-WAIT and FIN-WAIT-2 have none).
   bool sending() const;
+  // Whether a connection the application held is not finished yet: it is
+  // sending, or waits for the peer's FIN (FIN-WAIT-2). TIME-WAIT is done.
+  bool unfinished() const { return tcp_.unfinished(); }
   // bind(): whether a connection on this shard holds the port (TIME-WAIT
   // included) against a socket with these SO_REUSEADDR / SO_REUSEPORT.
   bool port_taken(Endpoint local, bool reuse_addr, bool reuse_port) const {
@@ -125,6 +131,7 @@ class Sockets {
   // is gone here; `adopt_moved` on the other shard gives the new one.
   struct Moving {
     std::unique_ptr<tcp::Tcb> tcb;
+    bool admitted = false;
     Endpoint bound;
     bool read_shut = false;
     std::vector<std::pair<Option, int>> early_options;

@@ -46,6 +46,11 @@ void Shard::flush(Instant now) {
 }
 
 unsigned Shard::poll(Instant now) {
+  if (detached_) {
+    tcp_.poll(now);
+    transmit(now);
+    return 0;
+  }
   rte_mbuf* frames[kBurst];
   if (redirect_ != nullptr) {
     const unsigned k = rte_ring_sc_dequeue_burst(redirect_->ring(queue_),
@@ -131,6 +136,11 @@ const dev::FaultStats* Shard::tx_fault_stats() const {
 
 void Shard::transmit(Instant now) {
   auto frames = net_.tx_frames();
+  if (detached_) {
+    for (rte_mbuf* m : frames) rte_pktmbuf_free(m);
+    net_.clear_tx();
+    return;
+  }
   if (pcap_ != nullptr && !frames.empty())
     pcap_->write(port_.id(), queue_, frames, dev::Direction::Tx);
   if (tx_faults_) {

@@ -54,6 +54,11 @@ class Shard {
   // When the shard must run again even if no frame arrives.
   Instant next_deadline() const;
 
+  // Another process drives this queue from now on (an exiting process
+  // handed its stack to a lingering child that shares the device's
+  // sockets and rings): this copy receives nothing and sends nothing.
+  void detach() { detached_ = true; }
+
   const RedirectStats& redirect_stats() const { return redirect_stats_; }
   const dev::FaultStats* rx_fault_stats() const;
   const dev::FaultStats* tx_fault_stats() const;
@@ -88,6 +93,7 @@ class Shard {
   std::vector<rte_mbuf*> outgoing_;  // scratch: this poll's frames for the device
   RedirectTable* redirect_;
   RedirectStats redirect_stats_;
+  bool detached_ = false;
 };
 
 }  // namespace percore::core

@@ -158,9 +158,11 @@ void TcpLayer::input(const net::L4Packet& packet, Instant now) {
     // sequence space, so its late duplicates cannot land in the new window
     // (Linux: tw_snd_nxt + 65535 + 2).
     const Seq isn = tcb.snd_nxt() + 65537;
+    const bool admitted = s.admitted;
     release(s);
     flows_.erase(it);
     input_no_connection(*seg, key, packet.mbuf, now, isn);
+    if (admitted && admission_end_ && !flows_.contains(key)) admission_end_(key);
     return;
   }
   auto result = tcb.input(*seg, packet.mbuf, now);
@@ -197,6 +199,7 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
     auto [it, inserted] = flows_.emplace(key, TcbState{});
     it->second.tcb = std::move(tcb);
     it->second.listener = l;
+    it->second.admitted = admit_ != nullptr;
     after_event(it->second);
     return;
   }
@@ -205,6 +208,7 @@ void TcpLayer::input_no_connection(const wire::TcpRepr& seg, const FourTuple& ke
   // RFC 9293 3.10.7.1 (CLOSED) and 3.10.7.2 (an ACK to a listener): RST.
   ++stats_.no_listener;
   send_rst(key, rst_for(seg), now);
+  if (admit_ && admission_end_) admission_end_(key);
 }
 
 void TcpLayer::after_event(TcbState& s) {
@@ -270,13 +274,15 @@ void TcpLayer::poll(Instant now) {
   for (const FourTuple& key : dead_) {
     auto it = flows_.find(key);
     if (it == flows_.end() || it->second.tcb->state() != State::Closed) continue;
+    const bool admitted = it->second.admitted;
     release(it->second);
     flows_.erase(it);
+    if (admitted && admission_end_) admission_end_(key);
   }
   dead_.clear();
 }
 
-std::unique_ptr<Tcb> TcpLayer::take_for_move(Tcb* tcb) {
+std::unique_ptr<Tcb> TcpLayer::take_for_move(Tcb* tcb, bool& admitted) {
   auto it = flows_.find(tcb->tuple());
   if (it == flows_.end() || it->second.tcb.get() != tcb) return nullptr;
   TcbState& s = it->second;
@@ -285,13 +291,14 @@ std::unique_ptr<Tcb> TcpLayer::take_for_move(Tcb* tcb) {
       (st != State::Established && st != State::CloseWait))
     return nullptr;
   std::unique_ptr<Tcb> out = std::move(s.tcb);
+  admitted = s.admitted;
   flows_.erase(it);
   // dirty_ and dead_ hold tuples (looked up again); ready_ holds pointers.
   std::erase_if(ready_, [&](const Ready& r) { return r.tcb == out.get(); });
   return out;
 }
 
-void TcpLayer::adopt(std::unique_ptr<Tcb> tcb) {
+void TcpLayer::adopt(std::unique_ptr<Tcb> tcb, bool admitted) {
   tcb->rehome(timers_, pool_, &challenge_limit_);
   const FourTuple key = tcb->tuple();
   auto [it, inserted] = flows_.try_emplace(key);
@@ -300,6 +307,7 @@ void TcpLayer::adopt(std::unique_ptr<Tcb> tcb) {
   s.tcb = std::move(tcb);
   s.app_owned = true;
   s.adopted = true;
+  s.admitted = admitted;
   // Whatever was due on the old shard is sent from here, and the socket's
   // readiness is reported afresh.
   s.dirty = true;
@@ -412,6 +420,7 @@ bool TcpLayer::accept_cookie(Listener* l, const FourTuple& key, const wire::TcpR
   auto [it, inserted] = flows_.emplace(key, TcbState{});
   it->second.tcb = std::move(tcb);
   it->second.listener = l;
+  it->second.admitted = admit_ != nullptr;
   ++l->syn_received;  // after_event() moves it to the accept queue
   after_event(it->second);
   return true;
@@ -500,6 +509,13 @@ bool TcpLayer::sending() const {
         break;
     }
   }
+  return false;
+}
+
+bool TcpLayer::unfinished() const {
+  if (sending()) return true;
+  for (const auto& [key, s] : flows_)
+    if (s.app_owned && s.tcb->state() == State::FinWait2) return true;
   return false;
 }
 

@@ -84,6 +84,9 @@ class TcpLayer {
   // Whether a connection the application held has data or a FIN not yet
   // acknowledged.
   bool sending() const;
+  // Whether a connection the application held is sending, or waits in
+  // FIN-WAIT-2 for the peer's FIN.
+  bool unfinished() const;
   // Where several shards share a device: an active open takes only local
   // ports for which `lands_here` is true (the replies come back to this
   // shard), so no two shards ever pick the same 4-tuple.
@@ -97,6 +100,13 @@ class TcpLayer {
   enum class Admission : std::uint8_t { Accept, Ignore, Reset };
   void set_admission(absl::AnyInvocable<Admission(const FourTuple&, bool syn) const> admit) {
     admit_ = std::move(admit);
+  }
+  // Told when a connection that admission let in leaves the flow table, or
+  // when an admitted segment made none (it was answered with a RST), so
+  // the admission can forget it. A SYN answered with a cookie makes no
+  // connection yet and is not told: its ACK must come back to this layer.
+  void set_admission_end(absl::AnyInvocable<void(const FourTuple&)> ended) {
+    admission_end_ = std::move(ended);
   }
   // Active opens take only local ports with port % count == slot, so
   // processes sharing a device never pick the same 4-tuple.
@@ -114,8 +124,10 @@ class TcpLayer {
   // otherwise. The layer forgets it; `adopt` in the other layer takes it,
   // with its timers, and sends and reports whatever is due there. Pre for
   // adopt: !owns(tuple) (an earlier incarnation in TIME-WAIT stays put).
-  std::unique_ptr<Tcb> take_for_move(Tcb* tcb);
-  void adopt(std::unique_ptr<Tcb> tcb);
+  // `admitted` carries whether a shared device's admission let it in (its
+  // claim ends when the connection is freed, wherever it then lives).
+  std::unique_ptr<Tcb> take_for_move(Tcb* tcb, bool& admitted);
+  void adopt(std::unique_ptr<Tcb> tcb, bool admitted);
   // Called with the 4-tuple when an adopted connection is freed here (the
   // device's shards stop redirecting its segments here).
   void set_on_adopted_release(absl::AnyInvocable<void(const FourTuple&)> f) {
@@ -152,6 +164,7 @@ class TcpLayer {
     bool ready = false;
     bool accepted_queued = false;
     bool adopted = false;  // moved here from another shard
+    bool admitted = false;  // made from a segment that admission let in
     std::uint32_t last_events = 0;
   };
 
@@ -190,6 +203,7 @@ class TcpLayer {
   absl::AnyInvocable<bool(const FourTuple&) const> lands_here_;
   absl::AnyInvocable<Admission(const FourTuple&, bool) const> admit_;
   absl::AnyInvocable<void(const FourTuple&)> on_adopted_release_;
+  absl::AnyInvocable<void(const FourTuple&)> admission_end_;
   std::uint16_t port_slot_ = 0, port_slots_ = 1;
   TcpStats stats_;
   ChallengeAckLimit challenge_limit_;
