@@ -50,6 +50,8 @@ namespace percore::config {
     "a listener made before the stack runs starts it this long after listen() unless the "      \
     "process waited on it or forked first")                                                     \
   X(stats, "PERCORE_STATS", "0", "1: print each shard's counters to stderr when the program exits") \
+  X(stats_ms, "PERCORE_STATS_MS", "0",                                                          \
+    "print each shard's counters to stderr every N ms while the stack runs (0: never)")        \
   X(strict, "PERCORE_STRICT", "0", "1: a configuration error aborts the program at start")
 
 struct Config {
@@ -73,6 +75,7 @@ struct Config {
   unsigned park_us = 1000;
   unsigned listen_start_ms = 200;
   bool stats = false;
+  unsigned stats_ms = 0;
   bool strict = false;
 };
 

@@ -154,7 +154,7 @@ bool Runtime::ensure_started() {
     boxes_[0]->shard.announce(now());
   }
   started_.store(true, std::memory_order_release);
-  if (c->stats) std::atexit([] { Runtime::get().print_stats(); });
+  if (c->stats) std::atexit([] { Runtime::get().print_stats(/*wait_for_locks=*/false); });
   {
     // The progress thread takes no signals: a process-directed signal must
     // reach (and interrupt) an application thread, as it would on Linux.
@@ -168,6 +168,8 @@ bool Runtime::ensure_started() {
 void Runtime::progress_loop() {
   pthread_setname_np(pthread_self(), "percore-progress");
   const auto interval = std::chrono::microseconds(config_->park_us);
+  const auto stats_every = std::chrono::milliseconds(config_->stats_ms);
+  Instant next_stats = now() + stats_every;
   for (unsigned round = 0;; ++round) {
     timespec ts{0, static_cast<long>(std::chrono::nanoseconds(interval).count())};
     nanosleep(&ts, nullptr);
@@ -189,14 +191,22 @@ void Runtime::progress_loop() {
       for (auto& box : boxes_) all.emplace_back(box->mu);
       engine_->share_neighbours(t);
     }
+    if (stats_every.count() > 0 && t >= next_stats) {
+      print_stats(/*wait_for_locks=*/true);
+      next_stats = t + stats_every;
+    }
   }
 }
 
-void Runtime::print_stats() {
+void Runtime::print_stats(bool wait_for_locks) {
   if (forked_away_) return;
   for (auto& box : boxes_) {
-    std::unique_lock lock(box->mu, std::try_to_lock);
-    if (!lock.owns_lock()) continue;
+    std::unique_lock lock(box->mu, std::defer_lock);
+    if (wait_for_locks) {
+      lock.lock();
+    } else if (!lock.try_lock()) {
+      continue;  // at exit: a thread may have left it locked
+    }
     const core::Shard& s = box->shard;
     const auto& t = box->shard.tcp().stats();
     const auto& r = s.redirect_stats();
@@ -204,11 +214,14 @@ void Runtime::print_stats() {
                  "percore: pid %d shard %u: %s\n"
                  "percore: pid %d shard %u tcp: segs_in=%lu segs_out=%lu rst_sent=%lu bad=%lu "
                  "no_listener=%lu connections=%zu sockets=%zu redirect_out=%lu redirect_in=%lu "
-                 "redirect_ring_full=%lu\n",
+                 "redirect_ring_full=%lu syn_queue_full=%lu accept_queue_full=%lu "
+                 "no_buffers=%lu mbufs_free=%u/%u\n",
                  getpid(), s.queue(), box->shard.net().stats().to_string().c_str(), getpid(),
                  s.queue(), t.segs_in, t.segs_out, t.rst_sent, t.bad_segments, t.no_listener,
                  box->shard.tcp().connections(), box->sockets.open_sockets(), r.out, r.in,
-                 r.ring_full);
+                 r.ring_full, t.syn_queue_full, t.accept_queue_full, t.no_buffers,
+                 engine_->port().free_mbufs(s.queue()),
+                 engine_->port().total_mbufs(s.queue()));
   }
 }
 
