@@ -102,6 +102,8 @@ Result validate(const Config& c) {
   if (auto r = check_range("PERCORE_PARK_US", c.park_us, 10, 1'000'000); !r) return r;
   if (auto r = check_range("PERCORE_LISTEN_START_MS", c.listen_start_ms, 0, 600'000); !r) return r;
   if (auto r = check_range("PERCORE_EXIT_LINGER_S", c.exit_linger_s, 0, 3600); !r) return r;
+  if (c.stats_ms != 0)
+    if (auto r = check_range("PERCORE_STATS_MS", c.stats_ms, 10, 3'600'000); !r) return r;
   if (c.ip.addr.is_any() || c.ip.addr.is_multicast() || c.ip.addr.is_broadcast() ||
       c.ip.prefix_len == 0 || c.ip.prefix_len > 30 ||
       c.ip.addr == c.ip.subnet_broadcast() || (c.ip.addr.value & ~c.ip.netmask()) == 0)

@@ -53,6 +53,8 @@ namespace percore::config {
     "at exit, a child process keeps delivering unsent data and closing connections until "     \
     "this many seconds pass without a segment from the peers (0: flush for 500 ms only)")      \
   X(stats, "PERCORE_STATS", "0", "1: print each shard's counters to stderr when the program exits") \
+  X(stats_ms, "PERCORE_STATS_MS", "0",                                                          \
+    "print each shard's counters to stderr every N ms while the stack runs (0: never)")        \
   X(strict, "PERCORE_STRICT", "0", "1: a configuration error aborts the program at start")
 
 struct Config {
@@ -77,6 +79,7 @@ struct Config {
   unsigned listen_start_ms = 200;
   unsigned exit_linger_s = 60;
   bool stats = false;
+  unsigned stats_ms = 0;
   bool strict = false;
 };
 

@@ -173,7 +173,7 @@ bool Runtime::ensure_started() {
     boxes_[0]->shard.announce(now());
   }
   started_.store(true, std::memory_order_release);
-  if (c->stats) std::atexit([] { Runtime::get().print_stats(); });
+  if (c->stats) std::atexit([] { Runtime::get().print_stats(/*wait_for_locks=*/false); });
   {
     // The progress thread takes no signals: a process-directed signal must
     // reach (and interrupt) an application thread, as it would on Linux.
@@ -192,6 +192,8 @@ void Runtime::progress_loop() {
   // longer at worst, and the idle process costs that much less CPU.
   constexpr unsigned kIdleRounds = 8, kIdleTicks = 4;
   unsigned quiet = 0;
+  const auto stats_every = std::chrono::milliseconds(config_->stats_ms);
+  Instant next_stats = now() + stats_every;
   for (unsigned round = 0;; ++round) {
     const auto sleep_for = quiet >= kIdleRounds ? interval * kIdleTicks : interval;
     const auto ns = std::chrono::nanoseconds(sleep_for).count();
@@ -220,14 +222,22 @@ void Runtime::progress_loop() {
       for (auto& box : boxes_) all.emplace_back(box->mu);
       engine_->share_neighbours(t);
     }
+    if (stats_every.count() > 0 && t >= next_stats) {
+      print_stats(/*wait_for_locks=*/true);
+      next_stats = t + stats_every;
+    }
   }
 }
 
-void Runtime::print_stats() {
+void Runtime::print_stats(bool wait_for_locks) {
   if (forked_away_ && !handed_over_) return;
   for (auto& box : boxes_) {
-    std::unique_lock lock(box->mu, std::try_to_lock);
-    if (!lock.owns_lock()) continue;
+    std::unique_lock lock(box->mu, std::defer_lock);
+    if (wait_for_locks) {
+      lock.lock();
+    } else if (!lock.try_lock()) {
+      continue;  // at exit: a thread may have left it locked
+    }
     const core::Shard& s = box->shard;
     const auto& t = box->shard.tcp().stats();
     const auto& r = s.redirect_stats();
@@ -235,11 +245,14 @@ void Runtime::print_stats() {
                  "percore: pid %d shard %u: %s\n"
                  "percore: pid %d shard %u tcp: segs_in=%lu segs_out=%lu rst_sent=%lu bad=%lu "
                  "no_listener=%lu connections=%zu sockets=%zu redirect_out=%lu redirect_in=%lu "
-                 "redirect_ring_full=%lu\n",
+                 "redirect_ring_full=%lu syn_queue_full=%lu accept_queue_full=%lu "
+                 "no_buffers=%lu mbufs_free=%u/%u\n",
                  getpid(), s.queue(), box->shard.net().stats().to_string().c_str(), getpid(),
                  s.queue(), t.segs_in, t.segs_out, t.rst_sent, t.bad_segments, t.no_listener,
                  box->shard.tcp().connections(), box->sockets.open_sockets(), r.out, r.in,
-                 r.ring_full);
+                 r.ring_full, t.syn_queue_full, t.accept_queue_full, t.no_buffers,
+                 engine_->port().free_mbufs(s.queue()),
+                 engine_->port().total_mbufs(s.queue()));
   }
   if (boxes_.size() > 1)
     std::fprintf(stderr, "percore: pid %d: %lu connections moved to the shard of the thread using them\n",

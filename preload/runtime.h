@@ -105,8 +105,10 @@ class Runtime {
   void install_handler(int signo, const struct sigaction* act, struct sigaction* old, int& rc);
   void on_signal(int signo);
 
-  // PERCORE_STATS: every shard's counters, to stderr.
-  void print_stats();
+  // PERCORE_STATS (at exit, skipping shards another thread holds) and
+  // PERCORE_STATS_MS (from the progress thread, waiting for each shard's
+  // lock): every shard's counters, with its pool's free mbufs, to stderr.
+  void print_stats(bool wait_for_locks);
 
   // A listener made while the stack is not running waits for the process's
   // first wait on it, so that a server that listens and forks workers starts

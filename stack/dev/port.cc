@@ -130,4 +130,10 @@ unsigned Port::total_mbufs() const {
   return n;
 }
 
+unsigned Port::free_mbufs(std::uint16_t queue) const {
+  return rte_mempool_avail_count(pools_[queue]);
+}
+
+unsigned Port::total_mbufs(std::uint16_t queue) const { return pools_[queue]->size; }
+
 }  // namespace percore::dev

@@ -61,6 +61,9 @@ class Port {
   // Mbufs of all pools currently free (in pool or per-core cache): a leak check.
   unsigned free_mbufs() const;
   unsigned total_mbufs() const;
+  // The same for the pool of one queue pair (one shard's).
+  unsigned free_mbufs(std::uint16_t queue) const;
+  unsigned total_mbufs(std::uint16_t queue) const;
 
  private:
   explicit Port(std::uint16_t id) : id_(id) {}

@@ -75,7 +75,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"PERCORE_DPDK_LOG", "loud"}, BadValue{"PERCORE_FAULTS", "lose=5%"},
                       BadValue{"PERCORE_FAULTS", "loss=120%"}, BadValue{"PERCORE_TCP_CC", "bbr"},
                       BadValue{"PERCORE_TCP_RMEM", "100"}, BadValue{"PERCORE_TCP_WMEM", "1G"},
-                      BadValue{"PERCORE_TCP_TIME_WAIT_MS", "9999999"}));
+                      BadValue{"PERCORE_TCP_TIME_WAIT_MS", "9999999"},
+                      BadValue{"PERCORE_STATS_MS", "5"}, BadValue{"PERCORE_STATS_MS", "1s"}));
 
 TEST(Config, ReadsFaults) {
   auto c = load_with({{"PERCORE_FAULTS", "loss=3%,reorder=5%,dup=1%,corrupt=0.5%"}});
@@ -83,6 +84,14 @@ TEST(Config, ReadsFaults) {
   EXPECT_DOUBLE_EQ(c->faults.loss, 0.03);
   EXPECT_DOUBLE_EQ(c->faults.corrupt, 0.005);
   EXPECT_FALSE(load_with({})->faults.any());
+}
+
+TEST(Config, StatsPeriodIsOffByDefault) {
+  EXPECT_EQ(load_with({})->stats_ms, 0u);
+  auto c = load_with({{"PERCORE_STATS_MS", "500"}});
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->stats_ms, 500u);
+  EXPECT_EQ(load_with({{"PERCORE_STATS_MS", "0"}})->stats_ms, 0u);
 }
 
 TEST(Config, GatewayOnLinkIsAccepted) {
