@@ -270,7 +270,7 @@ bench_measure() {
   done
   bench_record "$round" "$workload" cpu_us "$config" \
     "$(awk -v t=$((cpu1 - cpu0)) -v hz="$BENCH_CLK_TCK" -v n="$requests" \
-      'BEGIN { printf "%.4g", n > 0 ? t / hz * 1e6 / n : 0 }')"
+      'BEGIN { printf "%.4g", (n > 0 ? t / hz * 1e6 / n : 0) }')"
   printf '  %-14s %-22s %s\n' "$config" "$workload" "$figures" >&2
 }
 
@@ -426,7 +426,7 @@ bench_idle() {
 # calls to libpercore.so's send entry points (one reply per request).
 bench_callgrind() {
   local workload=$1 config=percore-memif name="callgrind.$1"
-  local dir=$BENCH_LOGS/$name port client=() server=()
+  local dir=$BENCH_LOGS/$name port client=() server=() limit=()
   mkdir -p "$dir"
   local addr
   addr=$(bench_addr "$config")
@@ -439,12 +439,18 @@ bench_callgrind() {
     ;;
   callgrind-memcached-16c)
     port=$BENCH_PORT_MEMCACHED
-    server=(memcached -u root -t 1 -p "$port" -U 0 -m 1024 -c 1024)
+    # memcached sets RLIMIT_NOFILE to -c, soft and hard; valgrind keeps the
+    # top descriptors for itself and refuses any other hard limit than the
+    # one it shows: -c is that one, under a known limit.
+    local fds
+    fds=$(prlimit --nofile=1100:1100 valgrind -q --tool=none bash -c 'ulimit -Hn' 2>/dev/null || echo 1024)
+    limit=(prlimit --nofile=1100:1100)
+    server=(memcached -u root -t 1 -p "$port" -U 0 -m 1024 -c "$fds")
     client=(memcaslap -s "$addr:$port" -T 1 -c 16 -t "${total}s" -S "${total}s")
     ;;
   esac
   bench_enter "$config"
-  bench_server_start "$config" "$name" \
+  bench_server_start "$config" "$name" "${limit[@]}" \
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$dir/callgrind.out" "${server[@]}"
   local vg= start=$SECONDS
   if bench_wait_ready "$config" "$port" 180; then
