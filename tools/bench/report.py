@@ -213,15 +213,25 @@ def plot(out, cells):
             ax.set_yscale("log")
         ax.grid(axis="y", alpha=0.3)
 
+    def legend(fig, axes):
+        # Below the plots, so that it hides no bar; one entry per
+        # configuration that has a bar anywhere.
+        seen = {}
+        for ax in axes:
+            for handle, label in zip(*ax.get_legend_handles_labels()):
+                seen.setdefault(label, handle)
+        fig.legend(list(seen.values()), list(seen.keys()), loc="lower center", ncol=len(CONFIGS),
+                   fontsize=9, frameon=False)
+
     fig, axes = plt.subplots(1, len(LATENCY_PLOTS), figsize=(5 * len(LATENCY_PLOTS), 4.2))
     for ax, (workload, title) in zip(axes, LATENCY_PLOTS):
         metrics = [(m, n) for m, n in LATENCY_METRICS
                    if any(cells.get((workload, m, c)) for c in CONFIGS)]
         bars(ax, metrics, lambda key, c: (workload, key[0], c), title, "microseconds (log)", True)
         ax.set_xticks(range(len(metrics)), [n for _, n in metrics])
-    axes[0].legend(fontsize=8)
+    legend(fig, axes)
     fig.suptitle("latency percentiles (median over rounds, bars min-max)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     path = os.path.join(out, "latency.png")
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -233,9 +243,9 @@ def plot(out, cells):
         label, unit = labels[(workload, metric)]
         bars(ax, [0], lambda key, c: (workload, metric, c), label.replace(": ", "\n"), unit, False)
         ax.set_xticks([])
-    axes[0].legend(fontsize=8)
+    legend(fig, axes)
     fig.suptitle("throughput (median over rounds, bars min-max)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     path = os.path.join(out, "throughput.png")
     fig.savefig(path, dpi=110)
     plt.close(fig)
