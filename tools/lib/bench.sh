@@ -253,7 +253,9 @@ bench_measure() {
   if ((rc != 0)); then
     local why="client exit status $rc"
     ((rc == 124 || rc == 137)) && why="client did not finish within ${limit}s"
-    bench_fail "$round" "$config" "$workload" "$why: $(tail -n 2 "$out" | tr '\n' ' ' | cut -c1-160)"
+    why="$why: $(tail -n 2 "$out" | tr '\n' ' ' | cut -c1-160)"
+    kill -0 "$BENCH_SERVER_PID" 2>/dev/null || why="$why; the server exited: $(bench_server_tail)"
+    bench_fail "$round" "$config" "$workload" "$why"
     return 0
   fi
   if ! figures=$("$BENCH_PY" "$PERCORE_ROOT/tools/bench/parse.py" "$parser" "$out" 2>"$out.why"); then
