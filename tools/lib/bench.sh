@@ -97,6 +97,8 @@ bench_cpu_ticks() {
 
 # bench_prefix ROLE CONFIG: what runs a server (ROLE server) or a client of
 # CONFIG, up to the program: the namespace, libpercore.so and its device.
+# A percore server prints its stack's counters when it exits (in its log,
+# for the cells that went wrong).
 bench_prefix() {
   local role=$1 config=$2
   BENCH_PREFIX=()
@@ -105,11 +107,12 @@ bench_prefix() {
   client:linux-veth | client:percore-afxdp) BENCH_PREFIX=(ip netns exec "$PERCORE_NETNS") ;;
   server:percore-afxdp)
     BENCH_PREFIX=(env "LD_PRELOAD=$PERCORE_PRELOAD_LIB" "PERCORE_DEV=af_xdp:$PERCORE_DUT_IF"
-      "PERCORE_IP=$PERCORE_STACK_IP/24")
+      "PERCORE_IP=$PERCORE_STACK_IP/24" PERCORE_STATS=1)
     ;;
   server:percore-memif)
     BENCH_PREFIX=(ip netns exec "$PERCORE_NETNS" env "LD_PRELOAD=$PERCORE_PRELOAD_LIB"
-      "PERCORE_DEV=memif:$BENCH_MEMIF_SOCK,role=server" "PERCORE_IP=$BENCH_MEMIF_SERVER_IP/24")
+      "PERCORE_DEV=memif:$BENCH_MEMIF_SOCK,role=server" "PERCORE_IP=$BENCH_MEMIF_SERVER_IP/24"
+      PERCORE_STATS=1)
     ;;
   client:percore-memif)
     BENCH_PREFIX=(ip netns exec "$PERCORE_NETNS" env "LD_PRELOAD=$PERCORE_PRELOAD_LIB"
@@ -323,8 +326,9 @@ bench_cell_nginx() {
   bench_measure "$round" "$config" nginx-wrk wrk \
     wrk -t1 -c32 -d"${BENCH_SECONDS}s" --latency "http://$addr:$BENCH_PORT_NGINX/1k"
   # -r: a failed receive is counted (and reported by parse.py), not fatal.
+  # -n after -t: -t sets the count to 50,000, which ends a fast run early.
   bench_measure "$round" "$config" nginx-ab ab \
-    ab -r -q -c 32 -n 10000000 -t "$BENCH_SECONDS" "http://$addr:$BENCH_PORT_NGINX/1k"
+    ab -r -q -c 32 -t "$BENCH_SECONDS" -n 100000000 "http://$addr:$BENCH_PORT_NGINX/1k"
 }
 
 bench_cell_iperf3() {
