@@ -154,6 +154,19 @@ void Shard::transmit(Instant now) {
   }
   net_.clear_tx();
   if (outgoing_.empty()) return;
+  if (!port_.tx_multi_segs()) {
+    // A TCP segment is its headers chained to its payload: one segment for
+    // a device that cannot send a chain.
+    size_t kept = 0;
+    for (rte_mbuf* m : outgoing_) {
+      if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0) {
+        net_.drop(m, net::Drop::NoBuffers);
+        continue;
+      }
+      outgoing_[kept++] = m;
+    }
+    outgoing_.resize(kept);
+  }
 
   size_t sent = 0;
   while (sent < outgoing_.size()) {

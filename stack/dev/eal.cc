@@ -3,7 +3,9 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <pthread.h>
 #include <rte_log.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -47,8 +49,17 @@ std::expected<std::uint16_t, std::string> start_eal(const EalConfig& config) {
   // On Linux the EAL logs to stdout by default; percore's stdout belongs to
   // the application, so DPDK's messages go to stderr.
   rte_openlog_stream(stderr);
-  if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0)
-    return std::unexpected(absl::StrCat("DPDK EAL start failed: ", rte_strerror(rte_errno)));
+  // rte_eal_init binds the calling thread, the application's, to lcore 0's
+  // CPU (-l 0 above): it must keep the CPUs it had (taskset, the
+  // application's own pinning), or every percore process of a machine
+  // ends up sharing CPU 0.
+  cpu_set_t cpus;
+  const bool had_cpus = pthread_getaffinity_np(pthread_self(), sizeof cpus, &cpus) == 0;
+  const int rc = rte_eal_init(static_cast<int>(args.size()), argv.data());
+  const int eal_errno = rte_errno;
+  if (had_cpus) pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus);
+  if (rc < 0)
+    return std::unexpected(absl::StrCat("DPDK EAL start failed: ", rte_strerror(eal_errno)));
   std::uint16_t port_id = rte_eth_find_next(0);
   if (port_id >= RTE_MAX_ETHPORTS) {
     rte_eal_cleanup();

@@ -3,6 +3,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,32 @@ namespace {
 
 std::string dpdk_error(absl::string_view what, int rc) {
   return absl::StrCat(what, ": ", rte_strerror(rc < 0 ? -rc : rc));
+}
+
+// An mbuf pool like rte_pktmbuf_pool_create's, with its objects back to back
+// in memory. net_af_xdp of 22.11 registers the pool as the AF_XDP umem
+// from its first object for populated_size * object size bytes; the default
+// layout keeps every object inside one 4 KiB page (IOVA contiguity), which
+// without hugepages spreads 8191 mbufs over 33 MB instead of 19, and the
+// kernel drops every frame of an mbuf beyond the umem as an invalid
+// descriptor (never completed, so the mbuf is lost too).
+rte_mempool* packed_pool(const std::string& name, unsigned n, int socket) {
+  rte_pktmbuf_pool_private priv{};
+  priv.mbuf_data_room_size = RTE_MBUF_DEFAULT_BUF_SIZE;
+  rte_mempool* pool = rte_mempool_create_empty(name.c_str(), n, sizeof(rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE,
+                                               256, sizeof priv, socket, RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+  if (pool == nullptr) return nullptr;
+  if (rte_mempool_set_ops_byname(pool, rte_mbuf_best_mempool_ops(), nullptr) != 0) {
+    rte_mempool_free(pool);
+    return nullptr;
+  }
+  rte_pktmbuf_pool_init(pool, &priv);
+  if (rte_mempool_populate_default(pool) < 0) {
+    rte_mempool_free(pool);
+    return nullptr;
+  }
+  rte_mempool_obj_iter(pool, rte_pktmbuf_init, nullptr);
+  return pool;
 }
 
 }  // namespace
@@ -47,6 +74,8 @@ std::expected<std::unique_ptr<Port>, std::string> Port::open(std::uint16_t port_
     if (o.tx_tcp_cksum) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
     if (o.tx_udp_cksum) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
   }
+  port->tx_multi_segs_ = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+  if (port->tx_multi_segs_) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
   if (config.queues > 1 && info.flow_type_rss_offloads != 0) {
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf =
@@ -63,8 +92,11 @@ std::expected<std::unique_ptr<Port>, std::string> Port::open(std::uint16_t port_
   const int socket = rte_eth_dev_socket_id(port_id);
   for (std::uint16_t q = 0; q < config.queues; ++q) {
     std::string name = absl::StrCat("pc_p", port_id, "_q", q);
-    rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), config.mbufs_per_queue, 256, 0,
-                                                RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    rte_mempool* pool =
+        port->driver_ == "net_af_xdp"
+            ? packed_pool(name, config.mbufs_per_queue, socket)
+            : rte_pktmbuf_pool_create(name.c_str(), config.mbufs_per_queue, 256, 0,
+                                      RTE_MBUF_DEFAULT_BUF_SIZE, socket);
     if (pool == nullptr)
       return std::unexpected(dpdk_error(absl::StrCat("mbuf pool ", name), rte_errno));
     port->pools_.push_back(pool);

@@ -55,6 +55,10 @@ class Port {
   const wire::MacAddr& mac() const { return mac_; }
   std::uint16_t mtu() const { return mtu_; }
   const Offloads& offloads() const { return offloads_; }
+  // Whether the device transmits a chained mbuf (headers in one segment,
+  // payload in the next) as one frame. net_af_xdp of DPDK 22.11 does not:
+  // it copies pkt_len bytes from the first segment alone.
+  bool tx_multi_segs() const { return tx_multi_segs_; }
   const RssInfo& rss() const { return rss_; }
   const std::string& driver() const { return driver_; }
 
@@ -73,6 +77,7 @@ class Port {
   wire::MacAddr mac_;
   std::uint16_t mtu_ = 1500;
   Offloads offloads_;
+  bool tx_multi_segs_ = false;
   RssInfo rss_;
   std::string driver_;
   bool started_ = false;

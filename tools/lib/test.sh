@@ -208,7 +208,43 @@ test_integration() {
       sed 's/^/    /' "$log"
     fi
   done
+  local want_bench=$((${#filters[@]} == 0)) pat
+  for pat in "${filters[@]}"; do
+    [[ bench == *"$pat"* ]] && want_bench=1
+  done
+  if ((want_bench)); then
+    ran=1
+    test_bench
+  fi
   ((ran)) || echo "no integration scripts${filters[*]:+ matching ${filters[*]}}"
+}
+
+# tools/percore bench --quick as one item: it passes when every cell of the
+# table was measured (the figures themselves are not judged). It runs under
+# this suite's test-network lock.
+test_bench() {
+  local log=$TEST_TMP/bench.log start=$SECONDS rc=0 limit=${PERCORE_BENCH_TIMEOUT:-420}
+  run_logged "$log" env TEST_NET_LOCK="$TEST_NET_LOCK" timeout --kill-after=15 "$limit" \
+    "$PERCORE_ROOT/tools/percore" bench --quick --out "$TEST_TMP/bench" || rc=$?
+  net_down >/dev/null 2>&1 || true
+  local cells measured=0 missing=-1
+  cells=$(grep -E '^cells: [0-9]+ measured, [0-9]+ n/a$' "$log" | tail -n1 || true)
+  if [[ -n $cells ]]; then
+    measured=${cells#cells: }
+    measured=${measured%% *}
+    missing=${cells#*, }
+    missing=${missing%% *}
+  fi
+  if ((rc == 0 && missing == 0 && measured > 0)); then
+    record "tools/percore bench --quick" 1 0 $((SECONDS - start)) "$measured cells measured"
+  else
+    local why="exit status $rc"
+    ((rc == 124 || rc == 137)) && why="timed out after ${limit}s"
+    ((rc != 0)) || why="$missing of $((measured + missing)) cells n/a"
+    ((missing >= 0)) || why="$why, no table"
+    record "tools/percore bench --quick" 0 1 $((SECONDS - start)) "$why"
+    sed 's/^/    /' "$log"
+  fi
 }
 
 test_compat() {
