@@ -23,14 +23,7 @@ until in_peer timeout 3 memcstat --servers="$PERCORE_STACK_IP:11211" >"$TMP/stat
 done
 pass "memcstat answers"
 
-step "memcaslap -c 32 for 5 s from the peer"
-in_peer timeout 60 memcaslap -s "$PERCORE_STACK_IP:11211" -t 5s -c 32 -T 1 >"$TMP/slap" 2>&1 ||
-  fail "memcaslap failed: $(tail -20 "$TMP/slap")"
-tail -4 "$TMP/slap"
-tps=$(sed -n 's/.*TPS: \([0-9]*\).*/\1/p' "$TMP/slap" | tail -n1)
-[[ -n $tps && $tps -gt 0 ]] || fail "no TPS in memcaslap's output"
-if grep -qiE "error|fail" "$TMP/slap"; then fail "memcaslap reported errors"; fi
-pass "memcaslap: $tps ops/s, no errors"
+memcaslap_check 5 32
 
 step "data check: 2,000 keys of 1 B-500 KiB over 4 connections, set then read back"
 out=$(in_peer timeout 120 python3 "$PERCORE_ROOT/integration/mc_check.py" "$PERCORE_STACK_IP" 11211 2000 4) ||

@@ -28,14 +28,7 @@ for threads in 1 4; do
   memcstat --servers=127.0.0.1:11211 >"$TMP/stat-lo" 2>&1 || fail "memcstat on 127.0.0.1 failed: $(cat "$TMP/stat-lo")"
   pass "memcstat over percore and on 127.0.0.1"
 
-  step "memcaslap -c 64 for 10 s from the peer"
-  in_peer timeout 60 memcaslap -s "$PERCORE_STACK_IP:11211" -t 10s -c 64 -T 1 >"$TMP/slap" 2>&1 ||
-    fail "memcaslap failed: $(tail -20 "$TMP/slap")"
-  tail -4 "$TMP/slap"
-  tps=$(sed -n 's/.*TPS: \([0-9]*\).*/\1/p' "$TMP/slap" | tail -n1)
-  [[ -n $tps && $tps -gt 0 ]] || fail "no TPS in memcaslap's output"
-  if grep -qiE "error|fail" "$TMP/slap"; then fail "memcaslap reported errors"; fi
-  pass "memcaslap: $tps ops/s, no errors"
+  memcaslap_check 10 64
 
   step "data check: 10,000 keys of 1 B-500 KiB, set then read back"
   out=$(in_peer timeout 240 python3 "$PERCORE_ROOT/integration/mc_check.py" "$PERCORE_STACK_IP" 11211 10000 $threads) ||

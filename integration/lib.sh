@@ -178,3 +178,18 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
 
 # random_file PATH MIB: MIB MiB of random bytes.
 random_file() { head -c "$(($2 << 20))" /dev/urandom >"$1"; }
+
+# memcaslap_check SECONDS CONNECTIONS: memcaslap from the peer against the
+# stack's memcached on port 11211; fails on an error or no throughput.
+memcaslap_check() {
+  local secs=$1 conns=$2
+  step "memcaslap -c $conns for $secs s from the peer"
+  in_peer timeout 60 memcaslap -s "$PERCORE_STACK_IP:11211" -t "${secs}s" -c "$conns" -T 1 \
+    >"$TMP/slap" 2>&1 || fail "memcaslap failed: $(tail -20 "$TMP/slap")"
+  tail -4 "$TMP/slap"
+  local tps
+  tps=$(sed -n 's/.*TPS: \([0-9]*\).*/\1/p' "$TMP/slap" | tail -n1)
+  [[ -n $tps && $tps -gt 0 ]] || fail "no TPS in memcaslap's output"
+  if grep -qiE "error|fail" "$TMP/slap"; then fail "memcaslap reported errors"; fi
+  pass "memcaslap: $tps ops/s, no errors"
+}
