@@ -45,7 +45,7 @@ namespace percore::config {
   X(spin_us, "PERCORE_SPIN_US", "100",                                                           \
     "microseconds a blocking call or epoll_wait/poll/select polls before parking in the kernel") \
   X(park_us, "PERCORE_PARK_US", "1000",                                                          \
-    "how often the progress thread polls shards no thread polls (parked threads sleep until woken)") \
+    "longest a parked thread sleeps before it polls the device again (timers run sooner)")     \
   X(listen_start_ms, "PERCORE_LISTEN_START_MS", "200",                                           \
     "a listener made before the stack runs starts it this long after listen() unless the "      \
     "process waited on it or forked first")                                                     \

@@ -187,17 +187,10 @@ bool Runtime::ensure_started() {
 void Runtime::progress_loop() {
   pthread_setname_np(pthread_self(), "percore-progress");
   const auto interval = std::chrono::microseconds(config_->park_us);
-  // An idle process (nothing received for kIdleRounds polls) is polled
-  // every kIdleTicks ticks: its first frame after the quiet waits that much
-  // longer at worst, and the idle process costs that much less CPU.
-  constexpr unsigned kIdleRounds = 8, kIdleTicks = 4;
-  unsigned quiet = 0;
   const auto stats_every = std::chrono::milliseconds(config_->stats_ms);
   Instant next_stats = now() + stats_every;
   for (unsigned round = 0;; ++round) {
-    const auto sleep_for = quiet >= kIdleRounds ? interval * kIdleTicks : interval;
-    const auto ns = std::chrono::nanoseconds(sleep_for).count();
-    timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    timespec ts{0, static_cast<long>(std::chrono::nanoseconds(interval).count())};
     nanosleep(&ts, nullptr);
     if (forked_away_) return;
     // Processes sharing the device that died leave their ports behind.
@@ -205,18 +198,13 @@ void Runtime::progress_loop() {
     const Instant t = now();
     const std::int64_t stale = (t - interval).time_since_epoch().count();
     bool learned = false;
-    bool busy = false;
     for (auto& box : boxes_) {
-      if (box->last_poll_ns.load(std::memory_order_relaxed) > stale) {
-        busy = true;  // an application thread polls it
-        continue;
-      }
+      if (box->last_poll_ns.load(std::memory_order_relaxed) > stale) continue;
       std::unique_lock lock(box->mu, std::try_to_lock);
       if (!lock.owns_lock()) continue;
-      busy = box->poll_locked(t) > 0 || busy;
+      box->poll_locked(t);
       learned = learned || box->shard.net().has_learned();
     }
-    quiet = busy ? 0 : quiet + 1;
     if (learned && boxes_.size() > 1) {
       std::vector<std::unique_lock<std::mutex>> all;
       for (auto& box : boxes_) all.emplace_back(box->mu);
@@ -309,24 +297,15 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
     if (deadline && t >= *deadline) return WaitResult::TimedOut;
     if (t < spin_until) continue;
 
-    // Park: the kernel fds and every shard's wake fd. While the stack runs,
-    // its progress thread polls the shards nobody polls (every
-    // PERCORE_PARK_US) and a shard whose sockets became ready writes its
-    // wake fd, so a parked thread sleeps until then: an idle process wakes
-    // once per tick in one thread, not in each. kParkBound is a safety net.
-    constexpr auto kParkBound = std::chrono::milliseconds(50);
-    Instant until = t + (started() ? std::chrono::duration_cast<Duration>(kParkBound)
-                                   : std::chrono::microseconds(c.park_us));
+    // Park: the kernel fds, every shard's wake fd, for at most one tick.
+    Instant until = t + std::chrono::microseconds(c.park_us);
     if (deadline) until = std::min(until, *deadline);
     park.assign(kernel_fds.begin(), kernel_fds.end());
     for (auto& box : boxes_) {
       park.push_back({box->wake_fd, POLLIN, 0});
       box->parked.fetch_add(1, std::memory_order_acq_rel);
-    }
-    // Readiness dispatched before `parked` was seen wrote no wake fd.
-    if (ready()) {
-      for (auto& box : boxes_) box->parked.fetch_sub(1, std::memory_order_acq_rel);
-      return WaitResult::Ready;
+      std::unique_lock lock(box->mu, std::try_to_lock);
+      if (lock.owns_lock()) until = std::min(until, box->shard.next_deadline());
     }
     const auto wait_us = std::chrono::duration_cast<std::chrono::microseconds>(until - now());
     // poll(2) counts milliseconds; ppoll(2) gives the tick its resolution.
