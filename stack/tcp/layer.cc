@@ -16,32 +16,18 @@ namespace {
 // The one's complement sum of `len` bytes of an mbuf chain as big-endian
 // words (RFC 1071), whatever the segments' lengths and addresses. A segment
 // that starts at an odd offset of the payload contributes its sum byte-
-// swapped (RFC 1071 2.(B)); one at an odd address is summed from an aligned
-// copy (rte_raw_cksum of 22.11 reads it as misaligned words, and
-// rte_raw_cksum_mbuf inherits that: every other segment of a stream that
-// began with an odd-length write was sent with a wrong checksum).
+// swapped (RFC 1071 2.(B)). (rte_raw_cksum_mbuf of 22.11 got this wrong for
+// segments at odd addresses: every other segment of a stream that began
+// with an odd-length write went out with a wrong checksum.)
 std::uint32_t payload_sum(const rte_mbuf* m, std::uint32_t len) {
-  alignas(8) std::uint8_t aligned[2048];
   std::uint32_t total = 0;
   std::uint32_t done = 0;
   for (; m != nullptr && done < len; m = m->next) {
-    const auto* p = rte_pktmbuf_mtod(m, const std::uint8_t*);
-    std::uint32_t left = std::min<std::uint32_t>(m->data_len, len - done);
-    while (left > 0) {
-      // Even-sized pieces keep the parity of `done` meaningful.
-      const std::uint32_t n = std::min<std::uint32_t>(left, sizeof aligned);
-      const void* src = p;
-      if ((reinterpret_cast<std::uintptr_t>(p) & 1) != 0) {
-        std::memcpy(aligned, p, n);
-        src = aligned;
-      }
-      std::uint16_t s = rte_raw_cksum(src, n);
-      if ((done & 1) != 0) s = rte_bswap16(s);
-      total += s;
-      done += n;
-      p += n;
-      left -= n;
-    }
+    const std::uint32_t n = std::min<std::uint32_t>(m->data_len, len - done);
+    std::uint16_t s = wire::ones_sum(rte_pktmbuf_mtod(m, const std::uint8_t*), n);
+    if ((done & 1) != 0) s = rte_bswap16(s);
+    total += s;
+    done += n;
   }
   return rte_be_to_cpu_16(wire::detail::fold(total));
 }

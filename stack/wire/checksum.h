@@ -18,6 +18,13 @@ enum class ChecksumCheck : std::uint8_t { Verify, Skip };
 // pseudo-header sum (what rte_ipv4_phdr_cksum returns for a non-TSO packet).
 enum class ChecksumFill : std::uint8_t { Full, Offload };
 
+// The folded one's complement sum of len bytes at data, read as native-order
+// 16-bit words at any alignment (odd lengths padded with a zero byte), like
+// rte_raw_cksum but eight bytes per addition: the sum of native 64-bit words
+// with end-around carry folds to the same 16 bits, since 2^16 = 1 modulo
+// 2^16 - 1 (RFC 1071 2.(C)). rte_be_to_cpu_16 of it is the big-endian sum.
+std::uint16_t ones_sum(const void* data, std::size_t len);
+
 // The one's complement of the one's complement sum of data (odd lengths are
 // padded with a zero byte). Over a header whose checksum field is correct
 // the result is 0.
