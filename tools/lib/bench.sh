@@ -581,8 +581,10 @@ cmd_bench() {
   fi
   [[ -z $rounds ]] || BENCH_ROUNDS=$rounds
   [[ -z $seconds ]] || BENCH_SECONDS=$seconds
-  [[ $BENCH_ROUNDS =~ ^[1-9][0-9]*$ && $BENCH_SECONDS =~ ^[1-9][0-9]*$ ]] ||
-    die "bench: --rounds and --seconds take positive integers"
+  # --rounds 0 measures only the cost cells (callgrind, idle): the loop of
+  # profiling a change.
+  [[ $BENCH_ROUNDS =~ ^[0-9]+$ && $BENCH_SECONDS =~ ^[1-9][0-9]*$ ]] ||
+    die "bench: --rounds takes a number, --seconds a positive integer"
   BENCH_SERVER_LIMIT=$((BENCH_SECONDS * 4 + 300))
   need_root "bench (network namespaces, AF_XDP, memif)"
   local tool
