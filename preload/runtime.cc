@@ -48,7 +48,10 @@ void ShardBox::after_call_locked(Instant now) {
 
 void ShardBox::dispatch_locked() {
   bool any = false;
-  for (api::SocketId id : sockets.take_ready()) {
+  const std::vector<api::SocketId> ready = sockets.take_ready();
+  if (ready.empty()) return;
+  changes.fetch_add(1, std::memory_order_release);
+  for (api::SocketId id : ready) {
     auto it = owners.find(id.index);
     if (it == owners.end()) continue;
     it->second->on_ready();
@@ -283,19 +286,34 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
       return signals_no_restart_.load(std::memory_order_acquire) != no_restart_at_start;
     return signals_.load(std::memory_order_acquire) != signals_at_start;
   };
+  // While spinning, ready() (which takes locks) runs again only after a
+  // poll changed some socket's readiness, or every kRecheckEvery rounds for
+  // what changes without the stack (a socket shut down by another thread);
+  // the kernel fds, a system call, are polled every kKernelEvery rounds.
+  constexpr unsigned kRecheckEvery = 16, kKernelEvery = 8;
+  auto changes = [this] {
+    std::uint64_t sum = 0;
+    for (auto& box : boxes_) sum += box->changes.load(std::memory_order_acquire);
+    return sum;
+  };
+  std::uint64_t seen = changes();
+  if (ready()) return WaitResult::Ready;
   std::vector<pollfd> park;
-  for (;;) {
-    if (ready()) return WaitResult::Ready;
+  for (unsigned round = 1;; ++round) {
     const Instant t = now();
     if (started()) poll_all(t);
-    if (ready()) return WaitResult::Ready;
+    const bool spinning = t < spin_until;
+    if (const std::uint64_t c = changes(); c != seen || !spinning || round % kRecheckEvery == 0) {
+      seen = c;
+      if (ready()) return WaitResult::Ready;
+    }
     if (interrupted()) return WaitResult::Interrupted;
-    if (!kernel_fds.empty()) {
+    if (!kernel_fds.empty() && (!spinning || round % kKernelEvery == 1)) {
       for (auto& p : kernel_fds) p.revents = 0;
       if (libc().poll(kernel_fds.data(), kernel_fds.size(), 0) > 0) return WaitResult::Ready;
     }
     if (deadline && t >= *deadline) return WaitResult::TimedOut;
-    if (t < spin_until) continue;
+    if (spinning) continue;
 
     // Park: the kernel fds, every shard's wake fd, for at most one tick.
     Instant until = t + std::chrono::microseconds(c.park_us);

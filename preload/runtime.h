@@ -60,6 +60,9 @@ struct ShardBox {
   api::Sockets sockets;
   int wake_fd = -1;
   std::atomic<int> parked{0};
+  // Bumped whenever a socket's readiness may have changed (take_ready()
+  // listed it): a waiter that polled and sees no change need not re-check.
+  std::atomic<std::uint64_t> changes{0};
   // SocketId.index -> the interposer's socket, for readiness. A socket
   // removes itself (under mu) before it goes away.
   absl::flat_hash_map<std::uint32_t, ReadyTarget*> owners;

@@ -269,15 +269,15 @@ void Socket::become_kernel(int fd) {
 }
 
 std::uint32_t Socket::stack_events() {
-  // shutdown() and connect(AF_UNSPEC) replace these under mu_.
+  {
+    std::unique_lock<std::mutex> lock;
+    if (ShardBox* box = lock_box(lock)) return box->sockets.events(id_);
+  }
+  // A listener: shutdown() and connect(AF_UNSPEC) replace its group under mu_.
   std::shared_ptr<ListenGroup> group;
   {
     std::lock_guard lock(mu_);
     group = group_;
-  }
-  {
-    std::unique_lock<std::mutex> lock;
-    if (ShardBox* box = lock_box(lock)) return box->sockets.events(id_);
   }
   std::uint32_t e = 0;
   if (group)
