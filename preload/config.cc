@@ -159,7 +159,8 @@ core::EngineConfig engine_config(const Config& config) {
                          .extra_args = config.eal_args};
   e.port = dev::PortConfig{.queues = static_cast<std::uint16_t>(config.queues),
                            .mbufs_per_queue = config.mbufs,
-                           .use_offloads = config.offloads};
+                           .use_offloads = config.offloads,
+                           .trust_shared_memory = config.faults.corrupt == 0};
   e.ip = config.ip;
   e.gateway = config.gw;
   e.tap_host_ip = config.tap_host_ip;

@@ -6,6 +6,8 @@
 #include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 
+#include <string_view>
+
 #include "absl/strings/str_cat.h"
 
 namespace percore::dev {
@@ -73,6 +75,10 @@ std::expected<std::unique_ptr<Port>, std::string> Port::open(std::uint16_t port_
     if (o.tx_ipv4_cksum) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
     if (o.tx_tcp_cksum) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
     if (o.tx_udp_cksum) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+    if (config.trust_shared_memory && std::string_view(info.driver_name) == "net_memif") {
+      o.shared_memory = true;
+      o.tx_ipv4_cksum = o.tx_tcp_cksum = o.tx_udp_cksum = true;
+    }
   }
   port->tx_multi_segs_ = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
   if (port->tx_multi_segs_) conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;

@@ -23,6 +23,11 @@ struct Offloads {
   bool tx_ipv4_cksum = false;
   bool tx_tcp_cksum = false;
   bool tx_udp_cksum = false;
+  // A link in shared memory (memif): no wire can corrupt a frame, so, as
+  // Linux's loopback, nothing is verified on receive and the tx_* flags
+  // above are set (the offload path, a pseudo-header sum, with no device to
+  // finish it: the receiver does not look).
+  bool shared_memory = false;
 };
 
 // The device's RSS configuration as read back after start; empty when the
@@ -39,6 +44,9 @@ struct PortConfig {
   std::uint16_t tx_desc = 1024;
   unsigned mbufs_per_queue = 8191;  // 2^n - 1 is optimal for rte_mempool
   bool use_offloads = true;         // false: everything in software (tests, debugging)
+  // false: checksums in full even on a shared-memory link (injected
+  // corruption must be caught there too).
+  bool trust_shared_memory = true;
 };
 
 class Port {

@@ -66,9 +66,10 @@ std::optional<L4Packet> NetStack::input(rte_mbuf* frame, Instant now) {
     rte_pktmbuf_free(frame);
     return std::nullopt;
   }
-  auto view = wire::Ipv4View::parse(eth->payload(), ip_flags == RTE_MBUF_F_RX_IP_CKSUM_GOOD
-                                                        ? wire::ChecksumCheck::Skip
-                                                        : wire::ChecksumCheck::Verify);
+  const bool trusted = iface_.offloads.shared_memory;
+  auto view = wire::Ipv4View::parse(
+      eth->payload(), trusted || ip_flags == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? wire::ChecksumCheck::Skip
+                                                                         : wire::ChecksumCheck::Verify);
   if (!view) {
     stats_.count(Layer::Ipv4, view.error());
     rte_pktmbuf_free(frame);
@@ -109,8 +110,9 @@ std::optional<L4Packet> NetStack::input(rte_mbuf* frame, Instant now) {
         return std::nullopt;
       }
       return L4Packet{*ip, view->payload(), frame,
-                      l4_flags == RTE_MBUF_F_RX_L4_CKSUM_GOOD ? wire::ChecksumCheck::Skip
-                                                              : wire::ChecksumCheck::Verify};
+                      trusted || l4_flags == RTE_MBUF_F_RX_L4_CKSUM_GOOD
+                          ? wire::ChecksumCheck::Skip
+                          : wire::ChecksumCheck::Verify};
     }
     default:
       drop(frame, Drop::UnknownProtocol);

@@ -383,6 +383,28 @@ TEST_F(NetStackTest, TrustsTheDeviceVerdictOnChecksums) {
   EXPECT_EQ(net_->stats().malformed_count(Layer::Ipv4, wire::ParseError::BadChecksum), 1u);
 }
 
+// memif: a frame from shared memory is not verified (as Linux's loopback),
+// so a bad IP header checksum passes and TCP is told to skip its own; any
+// other device's frames are verified.
+TEST_F(NetStackTest, SharedMemoryLinkVerifiesNoChecksum) {
+  Frame f = tcp_syn(kOurIp);
+  f[14 + 10] ^= 0x5a;
+  EXPECT_FALSE(rx(f));
+  EXPECT_EQ(net_->stats().malformed_count(Layer::Ipv4, wire::ParseError::BadChecksum), 1u);
+
+  reset(std::nullopt, dev::Offloads{.shared_memory = true});
+  auto seg = rx(f);
+  ASSERT_TRUE(seg);
+  EXPECT_EQ(seg->checksum, wire::ChecksumCheck::Skip);
+  rte_pktmbuf_free(seg->mbuf);
+
+  reset(std::nullopt);
+  seg = rx(tcp_syn(kOurIp));
+  ASSERT_TRUE(seg);
+  EXPECT_EQ(seg->checksum, wire::ChecksumCheck::Verify);
+  rte_pktmbuf_free(seg->mbuf);
+}
+
 TEST_F(NetStackTest, CountsFragments) {
   Frame f = echo_request(kOurIp, 1, 1, {});
   // Set MF and fix the header checksum by re-emitting the header.
