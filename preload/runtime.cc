@@ -47,6 +47,7 @@ void ShardBox::after_call_locked(Instant now) {
 }
 
 void ShardBox::dispatch_locked() {
+  if (!sockets.has_ready()) return;  // the common case of a poll: nothing
   bool any = false;
   const std::vector<api::SocketId> ready = sockets.take_ready();
   if (ready.empty()) return;

@@ -145,6 +145,7 @@ class Sockets {
 
   // Sockets whose events() may have changed since the last call.
   std::vector<SocketId> take_ready();
+  bool has_ready() const { return tcp_.has_ready(); }
 
   std::size_t open_sockets() const { return live_; }
 

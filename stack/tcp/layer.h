@@ -147,6 +147,7 @@ class TcpLayer {
     Listener* listener = nullptr;
   };
   std::vector<Ready> take_ready();
+  bool has_ready() const { return !ready_.empty(); }
 
   std::size_t connections() const { return flows_.size(); }
   const TcpStats& stats() const { return stats_; }
