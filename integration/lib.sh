@@ -179,17 +179,24 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
 # random_file PATH MIB: MIB MiB of random bytes.
 random_file() { head -c "$(($2 << 20))" /dev/urandom >"$1"; }
 
-# memcaslap_check SECONDS CONNECTIONS: memcaslap from the peer against the
-# stack's memcached on port 11211; fails on an error or no throughput.
+# memcaslap_check SECONDS CONNECTIONS [root]: memcaslap against the stack's
+# memcached on port 11211, from the peer (or, with "root", from the root
+# namespace: the default TAP device); fails on an error or no throughput.
+# Prints ops/s and the latency of memcaslap's total statistics.
 memcaslap_check() {
-  local secs=$1 conns=$2
-  step "memcaslap -c $conns for $secs s from the peer"
-  in_peer timeout 60 memcaslap -s "$PERCORE_STACK_IP:11211" -t "${secs}s" -c "$conns" -T 1 \
-    >"$TMP/slap" 2>&1 || fail "memcaslap failed: $(tail -20 "$TMP/slap")"
+  local secs=$1 conns=$2 where=${3:-peer}
+  local client=(ip netns exec "$PERCORE_NETNS")
+  [[ $where == peer ]] || client=()
+  step "memcaslap -c $conns for $secs s from the $where namespace"
+  "${client[@]}" timeout 60 memcaslap -s "$PERCORE_STACK_IP:11211" -t "${secs}s" -c "$conns" -T 1 \
+    -S "${secs}s" >"$TMP/slap" 2>&1 || fail "memcaslap failed: $(tail -20 "$TMP/slap")"
   tail -4 "$TMP/slap"
-  local tps
+  local tps lat
   tps=$(sed -n 's/.*TPS: \([0-9]*\).*/\1/p' "$TMP/slap" | tail -n1)
   [[ -n $tps && $tps -gt 0 ]] || fail "no TPS in memcaslap's output"
   if grep -qiE "error|fail" "$TMP/slap"; then fail "memcaslap reported errors"; fi
-  pass "memcaslap: $tps ops/s, no errors"
+  # The last "Total Statistics (N events)" block: Min, Max, Avg in us.
+  lat=$(awk '/^Total Statistics \(/{t=1; next} t && /Min:/{mn=$2} t && /Max:/{mx=$2} t && /Avg:/{av=$2}
+             END {if (av != "") printf ", latency avg %s us, min %s us, max %s us", av, mn, mx}' "$TMP/slap")
+  pass "memcaslap: $tps ops/s$lat, no errors"
 }
