@@ -238,13 +238,16 @@ void Runtime::print_stats(bool wait_for_locks) {
                  "percore: pid %d shard %u tcp: segs_in=%lu segs_out=%lu rst_sent=%lu bad=%lu "
                  "no_listener=%lu connections=%zu sockets=%zu redirect_out=%lu redirect_in=%lu "
                  "redirect_ring_full=%lu syn_queue_full=%lu accept_queue_full=%lu "
-                 "no_buffers=%lu mbufs_free=%u/%u\n",
+                 "no_buffers=%lu mbufs_free=%u/%u\n"
+                 "percore: pid %d shard %u tcp closed connections: retransmits=%lu rto=%lu "
+                 "fast_retransmits=%lu loss_probes=%lu lost_retransmits=%lu\n",
                  getpid(), s.queue(), box->shard.net().stats().to_string().c_str(), getpid(),
                  s.queue(), t.segs_in, t.segs_out, t.rst_sent, t.bad_segments, t.no_listener,
                  box->shard.tcp().connections(), box->sockets.open_sockets(), r.out, r.in,
                  r.ring_full, t.syn_queue_full, t.accept_queue_full, t.no_buffers,
                  engine_->port().free_mbufs(s.queue()),
-                 engine_->port().total_mbufs(s.queue()));
+                 engine_->port().total_mbufs(s.queue()), getpid(), s.queue(), t.retransmits,
+                 t.rto_expirations, t.fast_retransmits, t.loss_probes, t.lost_retransmits);
   }
   if (boxes_.size() > 1)
     std::fprintf(stderr, "percore: pid %d: %lu connections moved to the shard of the thread using them\n",

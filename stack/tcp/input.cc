@@ -330,6 +330,10 @@ void Tcb::process_ack(const wire::TcpRepr& seg, Instant now) {
     // duplicate, as in Linux, which counts only newly SACKed data.
     on_dup_ack(seg, now);
   }
+  if (sack_enabled_) {
+    rack_.on_ack(snd_una_, scoreboard_, now);
+    rack_detect_loss(now);
+  }
   if (tlp_end_seq_)
     on_loss_probe_ack(seg, !advanced && seg.payload.empty() && snd_wnd_ == old_wnd &&
                                newly_sacked == 0);
@@ -379,9 +383,13 @@ void Tcb::on_new_ack(Seq ack, const wire::TcpRepr& seg, Instant now) {
     const bool stale =
         retransmit_tsval_ && static_cast<std::int32_t>(ecr - *retransmit_tsval_) < 0;
     const auto ms = static_cast<std::int32_t>(ts_clock(now) - ecr);
-    if (!stale && ms >= 0) rtt_.sample(std::chrono::milliseconds(std::max(ms, 1)));
+    if (!stale && ms >= 0) {
+      rtt_.sample(std::chrono::milliseconds(std::max(ms, 1)));
+      rack_.on_rtt_sample(std::chrono::milliseconds(std::max(ms, 1)));
+    }
   } else if (rtt_seq_ && ack > *rtt_seq_) {
     rtt_.sample(now - rtt_sent_at_);
+    rack_.on_rtt_sample(now - rtt_sent_at_);
     rtt_seq_.reset();
   }
   rtt_.reset_backoff();
@@ -444,6 +452,27 @@ void Tcb::on_loss_probe_ack(const wire::TcpRepr& seg, bool pure_duplicate) {
   }
 }
 
+void Tcb::rack_detect_loss(Instant now) {
+  if (!in_recovery_ || !sack_enabled_ || rack_.retransmissions() == 0) {
+    timers_->cancel(rack_timer_);
+    return;
+  }
+  lost_scratch_.clear();
+  const auto next = rack_.detect_loss(now, rtt_.srtt(), lost_scratch_);
+  for (const SeqRange& r : lost_scratch_) {
+    // RFC 8985 6.2 step 5: the lost retransmission may go again. The
+    // congestion response was made when this recovery began; like Linux,
+    // a lost retransmission within it makes none of its own.
+    scoreboard_.mark_lost(r.left, r.right);
+    ++counters_.lost_retransmits;
+    wants_output_ = true;
+  }
+  if (next)
+    timers_->arm(rack_timer_, *next);
+  else
+    timers_->cancel(rack_timer_);
+}
+
 void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
   (void)seg;
   ++dup_acks_;
@@ -468,6 +497,7 @@ void Tcb::on_dup_ack(const wire::TcpRepr& seg, Instant now) {
     // the duplicates say have left the network.
     recovery_inflation_ = sack_enabled_ ? 0 : std::int64_t{Scoreboard::kDupThresh} * mss_;
     scoreboard_.begin_recovery();
+    rack_.forget_retransmissions();
     timers_->cancel(loss_probe_timer_);  // RFC 8985 7.2: no probe in recovery
     retransmit_head_ = true;
     ++counters_.fast_retransmits;

@@ -304,6 +304,12 @@ void TcpLayer::adopt(std::unique_ptr<Tcb> tcb, bool admitted) {
 }
 
 void TcpLayer::release(TcbState& s) {
+  const TcpCounters& c = s.tcb->counters();
+  stats_.retransmits += c.retransmits;
+  stats_.rto_expirations += c.rto_expirations;
+  stats_.fast_retransmits += c.fast_retransmits;
+  stats_.loss_probes += c.loss_probes;
+  stats_.lost_retransmits += c.lost_retransmits;
   if (s.adopted && on_adopted_release_) on_adopted_release_(s.tcb->tuple());
   if (s.listener != nullptr) {
     if (s.accepted_queued) {

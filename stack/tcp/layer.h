@@ -49,6 +49,9 @@ struct TcpStats {
   std::uint64_t time_wait_reused = 0;
   std::uint64_t no_buffers = 0;
   std::uint64_t not_ours = 0;  // ignored: another process's (shared device)
+  // Loss recovery of the connections freed so far (their TcpCounters).
+  std::uint64_t retransmits = 0, rto_expirations = 0, fast_retransmits = 0;
+  std::uint64_t loss_probes = 0, lost_retransmits = 0;
 };
 
 class TcpLayer {

@@ -282,7 +282,10 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
   const bool new_data = from >= snd_max_;
   if (from < snd_max_) {
     ++counters_.retransmits;
-    if (sack_enabled_ && in_recovery_) scoreboard_.mark_retransmitted(from, from + len);
+    if (sack_enabled_ && in_recovery_) {
+      scoreboard_.mark_retransmitted(from, from + len);
+      rack_.on_retransmitted(from, std::min(from + len, snd_max_), now);
+    }
   } else if (!ts_enabled_ && !rtt_seq_ && len > 0) {
     rtt_seq_ = from;  // Karn: time only segments sent once
     rtt_sent_at_ = now;
@@ -292,6 +295,9 @@ std::optional<OutSegment> Tcb::next_data_segment(Instant now) {
     if (state_ == State::Established) state_ = State::FinWait1;
     else if (state_ == State::CloseWait) state_ = State::LastAck;
   }
+  // RFC 8985 6.1: when each segment left, for RACK.
+  if (sack_enabled_ && len > 0 && from + len > snd_max_)
+    rack_.on_sent(std::max(from, snd_max_), from + len, now);
   if (!forced || end > snd_nxt_) snd_nxt_ = std::max(snd_nxt_, end);
   if (end > snd_max_) snd_max_ = end;
   arm_rto(now);

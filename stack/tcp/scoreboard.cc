@@ -104,6 +104,19 @@ void Scoreboard::mark_retransmitted(Seq from, Seq to) {
   add(retransmitted_, SeqRange{from, to});
 }
 
+void Scoreboard::mark_lost(Seq from, Seq to) {
+  Ranges kept;
+  for (const SeqRange& r : retransmitted_) {
+    if (r.right <= from || r.left >= to) {
+      kept.push_back(r);
+      continue;
+    }
+    if (r.left < from) kept.push_back(SeqRange{r.left, from});
+    if (to < r.right) kept.push_back(SeqRange{to, r.right});
+  }
+  retransmitted_ = std::move(kept);
+}
+
 void Scoreboard::begin_recovery() { retransmitted_.clear(); }
 
 bool Scoreboard::is_sacked(Seq seq) const {

@@ -76,6 +76,11 @@ class Scoreboard {
   // leaves HighRxt alone.
   void mark_retransmitted(wire::Seq from, wire::Seq to);
 
+  // RACK (RFC 8985 6.2) deemed the retransmission of [from, to) lost: the
+  // octets count as not retransmitted again, so SetPipe no longer counts
+  // them and NextSeg may choose them once more.
+  void mark_lost(wire::Seq from, wire::Seq to);
+
   // A new loss recovery begins (RFC 6675 5 step (4.3) starts HighRxt afresh):
   // forgets what earlier recoveries retransmitted, so data lost again can
   // be retransmitted again.

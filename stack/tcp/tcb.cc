@@ -221,13 +221,13 @@ void Tcb::reset(Errc why) {
 
 void Tcb::cancel_timers() {
   for (TcbTimer* t : {&rto_timer_, &delack_timer_, &persist_timer_, &keepalive_timer_,
-                      &time_wait_timer_, &cork_timer_, &loss_probe_timer_})
+                      &time_wait_timer_, &cork_timer_, &loss_probe_timer_, &rack_timer_})
     timers_->cancel(*t);
 }
 
 void Tcb::rehome(core::TimerWheel& timers, rte_mempool* pool, ChallengeAckLimit* limit) {
   for (TcbTimer* t : {&rto_timer_, &delack_timer_, &persist_timer_, &keepalive_timer_,
-                      &time_wait_timer_, &cork_timer_, &loss_probe_timer_})
+                      &time_wait_timer_, &cork_timer_, &loss_probe_timer_, &rack_timer_})
     if (t->armed()) timers.arm(*t, t->deadline());  // leaves the old wheel
   timers_ = &timers;
   snd_buf_.set_pool(pool);

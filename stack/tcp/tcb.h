@@ -17,6 +17,7 @@
 #include "stack/net/net_stack.h"
 #include "stack/tcp/congestion.h"
 #include "stack/tcp/isn.h"
+#include "stack/tcp/rack.h"
 #include "stack/tcp/recv_buffer.h"
 #include "stack/tcp/rtt.h"
 #include "stack/tcp/scoreboard.h"
@@ -86,6 +87,7 @@ struct TcpCounters {
   std::uint64_t challenge_acks = 0, paws_drops = 0, bad_acks = 0;
   std::uint64_t zero_window_probes = 0, keepalive_probes = 0;
   std::uint64_t loss_probes = 0, loss_probe_recoveries = 0;  // RFC 8985 7 (TLP)
+  std::uint64_t lost_retransmits = 0;  // retransmissions RACK deemed lost (RFC 8985 6)
 };
 
 // A segment the TCB wants sent: the header fields, and the payload as an
@@ -141,6 +143,7 @@ enum class TimerKind : std::uint32_t {
   TimeWait,
   Cork,
   LossProbe,
+  RackReorder,
 };
 
 struct TcbTimer : core::Timer {
@@ -286,6 +289,7 @@ class Tcb {
   void arm_rto(Instant now);
   void arm_loss_probe(Instant now);
   void on_loss_probe_ack(const wire::TcpRepr& seg, bool pure_duplicate);
+  void rack_detect_loss(Instant now);
 
   // timers.cc
   void on_retransmit_timeout(Instant now);
@@ -344,6 +348,8 @@ class Tcb {
   RttEstimator rtt_;
   Congestion cc_;
   Scoreboard scoreboard_;
+  Rack rack_;  // RFC 8985 6: lost retransmissions in SACK recovery
+  std::vector<SeqRange> lost_scratch_;  // rack_detect_loss()'s, kept to save allocations
   unsigned dup_acks_ = 0;
   // RFC 3042: bytes sent beyond cwnd on the first two duplicate ACKs.
   std::uint32_t limited_transmit_bytes_ = 0;
@@ -380,6 +386,7 @@ class Tcb {
   TcbTimer time_wait_timer_{this, TimerKind::TimeWait};
   TcbTimer cork_timer_{this, TimerKind::Cork};
   TcbTimer loss_probe_timer_{this, TimerKind::LossProbe};
+  TcbTimer rack_timer_{this, TimerKind::RackReorder};  // RFC 8985 6.3
   // RFC 8985 7 (TLP): a probe is due; the probe episode in progress ends at
   // TLP.end_seq, and TLP.is_retrans says whether the probe resent data.
   bool loss_probe_due_ = false;

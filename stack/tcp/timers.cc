@@ -67,6 +67,11 @@ bool Tcb::on_timer(TimerKind kind, Instant now) {
       wants_output_ = true;
       timers_->arm(rto_timer_, now + rtt_.rto());
       return false;
+    case TimerKind::RackReorder:
+      // RFC 8985 6.3: a retransmission that was not yet overdue at the last
+      // ACK may be now.
+      rack_detect_loss(now);
+      return false;
     case TimerKind::TimeWait:
       reset(Errc::Shutdown);
       error_.reset();
@@ -121,6 +126,10 @@ void Tcb::on_retransmit_timeout(Instant now) {
   snd_nxt_ = snd_una_;
   timers_->cancel(loss_probe_timer_);
   loss_probe_due_ = false;
+  // Go-back-N resends everything from SND.UNA; RACK's records of the
+  // recovery's retransmissions no longer apply.
+  rack_.forget_retransmissions();
+  timers_->cancel(rack_timer_);
   tlp_end_seq_.reset();
   rtt_seq_.reset();
   if (!retransmit_tsval_) retransmit_tsval_ = ts_clock(now);
