@@ -43,7 +43,7 @@ namespace percore::config {
   X(tcp_wmem, "PERCORE_TCP_WMEM", "262144", "default TCP send buffer in bytes (SO_SNDBUF)")    \
   X(tcp_time_wait_ms, "PERCORE_TCP_TIME_WAIT_MS", "60000", "TIME-WAIT duration (2*MSL) in ms") \
   X(spin_us, "PERCORE_SPIN_US", "100",                                                           \
-    "microseconds a blocking call or epoll_wait/poll/select polls before parking in the kernel") \
+    "microseconds without a frame a blocking call or epoll_wait/poll/select polls before parking") \
   X(park_us, "PERCORE_PARK_US", "1000",                                                          \
     "longest a parked thread sleeps before it polls the device again (timers run sooner)")     \
   X(listen_start_ms, "PERCORE_LISTEN_START_MS", "200",                                           \

@@ -282,7 +282,8 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
                          std::span<pollfd> kernel_fds, bool restartable) {
   const config::Config& c = *config();
   const Instant start = now();
-  const Instant spin_until = start + std::chrono::microseconds(c.spin_us);
+  const auto spin = std::chrono::microseconds(c.spin_us);
+  Instant spin_until = start + spin;
   const std::uint64_t signals_at_start = signals_.load(std::memory_order_acquire);
   const std::uint64_t no_restart_at_start = signals_no_restart_.load(std::memory_order_acquire);
   auto interrupted = [&] {
@@ -305,7 +306,13 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
   std::vector<pollfd> park;
   for (unsigned round = 1;; ++round) {
     const Instant t = now();
-    if (started()) poll_all(t);
+    // Frames keep coming: go on polling. A sender waiting for its send
+    // buffer to drain would otherwise park after the first spin and take
+    // the ACKs that open its window once per park tick, sending one window
+    // per PERCORE_PARK_US (a lossy link keeps that window to a few
+    // segments: memcached's replies went at ~8 MB/s). Parking waits for
+    // PERCORE_SPIN_US without a frame.
+    if (started() && poll_all(t) > 0) spin_until = std::max(spin_until, t + spin);
     const bool spinning = t < spin_until;
     if (const std::uint64_t c = changes(); c != seen || !spinning || round % kRecheckEvery == 0) {
       seen = c;

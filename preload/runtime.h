@@ -95,9 +95,10 @@ class Runtime {
   // Returns frames received.
   unsigned poll_all(Instant now);
 
-  // Waits until `ready()` is true: polls for PERCORE_SPIN_US, then parks on
-  // the shards' wake fds and `kernel_fds` (poll(2) entries; their revents
-  // are filled when they fire) in ticks of at most PERCORE_PARK_US.
+  // Waits until `ready()` is true: polls until PERCORE_SPIN_US pass without
+  // a frame received, then parks on the shards' wake fds and `kernel_fds`
+  // (poll(2) entries; their revents are filled when they fire) in ticks of
+  // at most PERCORE_PARK_US.
   // Interrupted when a signal handler ran, unless `restartable` and every
   // handler that ran was installed with SA_RESTART.
   WaitResult wait(absl::FunctionRef<bool()> ready, std::optional<Instant> deadline,
