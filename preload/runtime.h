@@ -95,8 +95,9 @@ class Runtime {
   // Returns frames received.
   unsigned poll_all(Instant now);
 
-  // Waits until `ready()` is true: polls until PERCORE_SPIN_US pass without
-  // a frame received, then parks on the shards' wake fds and `kernel_fds`
+  // Waits until `ready()` is true: polls for PERCORE_SPIN_US (one waiting
+  // thread at a time goes on while frames arrive), then parks on the
+  // shards' wake fds and `kernel_fds`
   // (poll(2) entries; their revents are filled when they fire) in ticks of
   // at most PERCORE_PARK_US.
   // Interrupted when a signal handler ran, unless `restartable` and every
@@ -184,6 +185,9 @@ class Runtime {
  public:
   std::atomic<std::uint64_t> signals_{0};            // every handler run
   std::atomic<std::uint64_t> signals_no_restart_{0};  // handlers without SA_RESTART
+  // Held by the one waiting thread that goes on polling past its spin
+  // because frames keep arriving (see wait()).
+  std::atomic<bool> keep_polling_{false};
   std::atomic<std::uint64_t> migrations_{0};  // connections moved to their user's shard
 };
 
