@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "preload/config.h"
+#include "preload/idle.h"
 #include "stack/api/sockets.h"
 #include "stack/core/engine.h"
 
@@ -43,7 +44,7 @@ Instant now();
 // threads may share a shard, so every use holds `mu`; a thread mostly uses
 // its home shard, so the lock is uncontended in the common case.
 struct ShardBox {
-  explicit ShardBox(core::Shard& s);
+  ShardBox(core::Shard& s, IdleTicks& idle);
   ~ShardBox();
 
   // Receives, runs timers, transmits, and tells sockets whose readiness
@@ -63,12 +64,16 @@ struct ShardBox {
   // Bumped whenever a socket's readiness may have changed (take_ready()
   // listed it): a waiter that polled and sees no change need not re-check.
   std::atomic<std::uint64_t> changes{0};
+  IdleTicks& idle;
+  std::uint64_t frames_seen = 0;  // frames in and out when last looked (under mu)
   // SocketId.index -> the interposer's socket, for readiness. A socket
   // removes itself (under mu) before it goes away.
   absl::flat_hash_map<std::uint32_t, ReadyTarget*> owners;
 
  private:
   void dispatch_locked();
+  // Tells `idle` when frames went in or out since the last look.
+  void note_traffic_locked(Instant now);
 };
 
 enum class WaitResult { Ready, TimedOut, Interrupted };
@@ -158,6 +163,9 @@ class Runtime {
   int start_errno_ = 0;
   std::unique_ptr<core::Engine> engine_;
   std::vector<std::unique_ptr<ShardBox>> boxes_;
+  // The polling tick, deeper once no frame went in or out for a while
+  // (preload/idle.h). Made at start, before the shards' boxes.
+  std::unique_ptr<IdleTicks> idle_;
   std::atomic<unsigned> next_home_{0};
   // The progress thread: polls shards no application thread has polled for
   // PERCORE_PARK_US, so ACKs, window updates and timers happen while the
