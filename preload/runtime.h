@@ -1,8 +1,9 @@
 // The process-wide side of libpercore.so: the configuration, the stack
 // (started lazily, at the first socket percore serves), one ShardBox per
 // shard, each thread's home shard, and waiting: spin on the shards for
-// PERCORE_SPIN_US, then park in the kernel with a bounded tick, and return
-// early on a signal so blocking calls give EINTR as Linux does.
+// PERCORE_SPIN_US, then park in the kernel with a bounded tick (deeper once
+// the stack is idle, preload/idle.h), and return early on a signal so
+// blocking calls give EINTR as Linux does.
 #pragma once
 
 #include <poll.h>
@@ -102,7 +103,8 @@ class Runtime {
 
   // Waits until `ready()` is true: polls for PERCORE_SPIN_US, then parks on
   // the shards' wake fds and `kernel_fds` (poll(2) entries; their revents
-  // are filled when they fire) in ticks of at most PERCORE_PARK_US.
+  // are filled when they fire) in ticks of at most PERCORE_PARK_US
+  // (PERCORE_IDLE_PARK_US once no frame went in or out for PERCORE_IDLE_MS).
   // Interrupted when a signal handler ran, unless `restartable` and every
   // handler that ran was installed with SA_RESTART.
   WaitResult wait(absl::FunctionRef<bool()> ready, std::optional<Instant> deadline,
