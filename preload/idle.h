@@ -44,6 +44,15 @@ class IdleTicks {
 
   // How long to sleep at `t` before polling again.
   Duration tick(Instant t) const { return deep(t) ? deep_tick_ : tick_; }
+  // The same for a thread that does not bound its sleep by the timers
+  // itself (the progress thread): a deep tick ends at the earliest timer
+  // `next_timer`, but is never shorter than the normal tick, so timers run
+  // no later than they did with the normal tick.
+  Duration tick(Instant t, Instant next_timer) const {
+    if (!deep(t)) return tick_;
+    if (next_timer >= t + deep_tick_) return deep_tick_;
+    return std::max<Duration>(tick_, next_timer - t);
+  }
   Duration normal_tick() const { return tick_; }
 
  private:

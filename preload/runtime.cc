@@ -217,12 +217,15 @@ void Runtime::progress_loop() {
     const Instant t = now();
     const std::int64_t stale = (t - interval).time_since_epoch().count();
     bool learned = false;
+    Instant next_timer = Instant::max();
     for (auto& box : boxes_) {
-      if (box->last_poll_ns.load(std::memory_order_relaxed) > stale) continue;
       std::unique_lock lock(box->mu, std::try_to_lock);
       if (!lock.owns_lock()) continue;
-      box->poll_locked(t);
-      learned = learned || box->shard.net().has_learned();
+      if (box->last_poll_ns.load(std::memory_order_relaxed) <= stale) {
+        box->poll_locked(t);
+        learned = learned || box->shard.net().has_learned();
+      }
+      next_timer = std::min(next_timer, box->shard.next_deadline());
     }
     if (learned && boxes_.size() > 1) {
       std::vector<std::unique_lock<std::mutex>> all;
@@ -233,8 +236,9 @@ void Runtime::progress_loop() {
       print_stats(/*wait_for_locks=*/true);
       next_stats = t + stats_every;
     }
-    // Idle: the deep tick (preload/idle.h), and never past the next stats line.
-    sleep = idle_->tick(t);
+    // Idle: the deep tick (preload/idle.h) up to the shards' next timer,
+    // and never past the next stats line.
+    sleep = idle_->tick(t, next_timer);
     if (stats_every.count() > 0) sleep = std::clamp<Duration>(next_stats - t, Duration(0), sleep);
   }
 }

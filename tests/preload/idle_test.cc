@@ -42,6 +42,17 @@ TEST(IdleTicks, TrafficNeverMovesBackInTime) {
   EXPECT_TRUE(idle.deep(kStart + milliseconds(400)));
 }
 
+TEST(IdleTicks, DeepTickEndsAtTheNextTimerButNotBeforeOneTick) {
+  IdleTicks idle(microseconds(1000), microseconds(4000), milliseconds(100), kStart);
+  const Instant t = kStart + milliseconds(200);
+  EXPECT_EQ(idle.tick(t, Instant::max()), microseconds(4000));
+  EXPECT_EQ(idle.tick(t, t + microseconds(2500)), microseconds(2500));
+  EXPECT_EQ(idle.tick(t, t + microseconds(300)), microseconds(1000));
+  EXPECT_EQ(idle.tick(t, t - milliseconds(5)), microseconds(1000));  // overdue
+  // Not idle: the normal tick, whatever the timers.
+  EXPECT_EQ(idle.tick(kStart, kStart + microseconds(300)), microseconds(1000));
+}
+
 TEST(IdleTicks, DeepTickShorterThanTickMeansNoDeepParking) {
   IdleTicks idle(microseconds(1000), microseconds(500), milliseconds(100), kStart);
   EXPECT_EQ(idle.tick(kStart + std::chrono::seconds(10)), microseconds(1000));
