@@ -225,7 +225,11 @@ void Runtime::progress_loop() {
         box->poll_locked(t);
         learned = learned || box->shard.net().has_learned();
       }
-      next_timer = std::min(next_timer, box->shard.next_deadline());
+      // A thread parked on the shard wakes for its timers itself; following
+      // them here too would put both pollers in step, and a first frame
+      // after idleness would wait for one poller instead of the nearer of two.
+      if (box->parked.load(std::memory_order_acquire) == 0)
+        next_timer = std::min(next_timer, box->shard.next_deadline());
     }
     if (learned && boxes_.size() > 1) {
       std::vector<std::unique_lock<std::mutex>> all;
