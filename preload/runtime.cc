@@ -218,10 +218,15 @@ void Runtime::progress_loop() {
     const std::int64_t stale = (t - interval).time_since_epoch().count();
     bool learned = false;
     Instant next_timer = Instant::max();
+    // Only a deep tick needs the timers of shards polled by others: while
+    // frames flow, a shard an application thread polls is left to it.
+    const bool deep = idle_->deep(t);
     for (auto& box : boxes_) {
+      const bool fresh = box->last_poll_ns.load(std::memory_order_relaxed) > stale;
+      if (fresh && !deep) continue;
       std::unique_lock lock(box->mu, std::try_to_lock);
       if (!lock.owns_lock()) continue;
-      if (box->last_poll_ns.load(std::memory_order_relaxed) <= stale) {
+      if (!fresh) {
         box->poll_locked(t);
         learned = learned || box->shard.net().has_learned();
       }
