@@ -100,6 +100,8 @@ Result validate(const Config& c) {
     return r;
   if (auto r = check_range("PERCORE_SPIN_US", c.spin_us, 0, 10'000'000); !r) return r;
   if (auto r = check_range("PERCORE_PARK_US", c.park_us, 10, 1'000'000); !r) return r;
+  if (auto r = check_range("PERCORE_IDLE_MS", c.idle_ms, 1, 3'600'000); !r) return r;
+  if (auto r = check_range("PERCORE_IDLE_PARK_US", c.idle_park_us, 10, 100'000); !r) return r;
   if (auto r = check_range("PERCORE_LISTEN_START_MS", c.listen_start_ms, 0, 600'000); !r) return r;
   if (auto r = check_range("PERCORE_EXIT_LINGER_S", c.exit_linger_s, 0, 3600); !r) return r;
   if (c.stats_ms != 0)

@@ -46,6 +46,11 @@ namespace percore::config {
     "microseconds without a frame a blocking call or epoll_wait/poll/select polls before parking") \
   X(park_us, "PERCORE_PARK_US", "1000",                                                          \
     "longest a parked thread sleeps before it polls the device again (timers run sooner)")     \
+  X(idle_ms, "PERCORE_IDLE_MS", "100",                                                           \
+    "after this many ms with no frame in or out, parked threads and the progress thread "       \
+    "poll every PERCORE_IDLE_PARK_US instead (the first frame ends it)")                        \
+  X(idle_park_us, "PERCORE_IDLE_PARK_US", "4000",                                                \
+    "the polling tick of an idle stack (PERCORE_PARK_US or less: no deeper parking)")           \
   X(listen_start_ms, "PERCORE_LISTEN_START_MS", "200",                                           \
     "a listener made before the stack runs starts it this long after listen() unless the "      \
     "process waited on it or forked first")                                                     \
@@ -76,6 +81,8 @@ struct Config {
   unsigned tcp_time_wait_ms = 60000;
   unsigned spin_us = 100;
   unsigned park_us = 1000;
+  unsigned idle_ms = 100;
+  unsigned idle_park_us = 4000;
   unsigned listen_start_ms = 200;
   unsigned exit_linger_s = 60;
   bool stats = false;

@@ -26,7 +26,7 @@ Instant now() {
   return std::chrono::time_point_cast<Duration>(std::chrono::steady_clock::now());
 }
 
-ShardBox::ShardBox(core::Shard& s) : shard(s), sockets(s.tcp()) {
+ShardBox::ShardBox(core::Shard& s, IdleTicks& idle) : shard(s), sockets(s.tcp()), idle(idle) {
   wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -37,13 +37,23 @@ ShardBox::~ShardBox() {
 unsigned ShardBox::poll_locked(Instant now) {
   last_poll_ns.store(now.time_since_epoch().count(), std::memory_order_relaxed);
   const unsigned n = shard.poll(now);
+  note_traffic_locked(now);
   dispatch_locked();
   return n;
 }
 
 void ShardBox::after_call_locked(Instant now) {
   shard.flush(now);
+  note_traffic_locked(now);
   dispatch_locked();
+}
+
+void ShardBox::note_traffic_locked(Instant now) {
+  const auto& s = shard.net().stats();
+  const std::uint64_t frames = s.rx_frames + s.tx_frames;
+  if (frames == frames_seen) return;
+  frames_seen = frames;
+  idle.traffic(now);
 }
 
 void ShardBox::dispatch_locked() {
@@ -154,8 +164,11 @@ bool Runtime::ensure_started() {
     return false;
   }
   const bool shared = registry.shared(slot_);
+  idle_ = std::make_unique<IdleTicks>(std::chrono::microseconds(c->park_us),
+                                      std::chrono::microseconds(c->idle_park_us),
+                                      std::chrono::milliseconds(c->idle_ms), now());
   for (std::size_t i = 0; i < engine_->shard_count(); ++i) {
-    boxes_.push_back(std::make_unique<ShardBox>(engine_->shard(i)));
+    boxes_.push_back(std::make_unique<ShardBox>(engine_->shard(i), *idle_));
     if (!shared) continue;
     // Workers of one server share the device: see preload/shared.h.
     core::Shard& shard = engine_->shard(i);
@@ -190,11 +203,13 @@ bool Runtime::ensure_started() {
 
 void Runtime::progress_loop() {
   pthread_setname_np(pthread_self(), "percore-progress");
-  const auto interval = std::chrono::microseconds(config_->park_us);
+  const auto interval = idle_->normal_tick();
   const auto stats_every = std::chrono::milliseconds(config_->stats_ms);
   Instant next_stats = now() + stats_every;
+  Duration sleep = interval;
   for (unsigned round = 0;; ++round) {
-    timespec ts{0, static_cast<long>(std::chrono::nanoseconds(interval).count())};
+    timespec ts{static_cast<time_t>(sleep.count() / 1'000'000'000),
+                static_cast<long>(sleep.count() % 1'000'000'000)};
     nanosleep(&ts, nullptr);
     if (forked_away_) return;
     // Processes sharing the device that died leave their ports behind.
@@ -202,12 +217,24 @@ void Runtime::progress_loop() {
     const Instant t = now();
     const std::int64_t stale = (t - interval).time_since_epoch().count();
     bool learned = false;
+    Instant next_timer = Instant::max();
+    // Only a deep tick needs the timers of shards polled by others: while
+    // frames flow, a shard an application thread polls is left to it.
+    const bool deep = idle_->deep(t);
     for (auto& box : boxes_) {
-      if (box->last_poll_ns.load(std::memory_order_relaxed) > stale) continue;
+      const bool fresh = box->last_poll_ns.load(std::memory_order_relaxed) > stale;
+      if (fresh && !deep) continue;
       std::unique_lock lock(box->mu, std::try_to_lock);
       if (!lock.owns_lock()) continue;
-      box->poll_locked(t);
-      learned = learned || box->shard.net().has_learned();
+      if (!fresh) {
+        box->poll_locked(t);
+        learned = learned || box->shard.net().has_learned();
+      }
+      // A thread parked on the shard wakes for its timers itself; following
+      // them here too would put both pollers in step, and a first frame
+      // after idleness would wait for one poller instead of the nearer of two.
+      if (box->parked.load(std::memory_order_acquire) == 0)
+        next_timer = std::min(next_timer, box->shard.next_deadline());
     }
     if (learned && boxes_.size() > 1) {
       std::vector<std::unique_lock<std::mutex>> all;
@@ -218,6 +245,10 @@ void Runtime::progress_loop() {
       print_stats(/*wait_for_locks=*/true);
       next_stats = t + stats_every;
     }
+    // Idle: the deep tick (preload/idle.h) up to the shards' next timer,
+    // and never past the next stats line.
+    sleep = idle_->tick(t, next_timer);
+    if (stats_every.count() > 0) sleep = std::clamp<Duration>(next_stats - t, Duration(0), sleep);
   }
 }
 
@@ -322,6 +353,9 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
     decltype(stop_polling)& stop;
     ~StopOnReturn() { stop(); }
   } stop_on_return{stop_polling};
+  // A park that timed out with no fd ready: the kernel fds were just found
+  // idle, so the next round need not probe them again.
+  bool quiet = false;
   for (unsigned round = 1;; ++round) {
     const Instant t = now();
     if (started() && poll_all(t) > 0 && t + spin > spin_until &&
@@ -335,16 +369,18 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
       if (ready()) return WaitResult::Ready;
     }
     if (interrupted()) return WaitResult::Interrupted;
-    if (!kernel_fds.empty() && (!spinning || round % kKernelEvery == 1)) {
+    if (!quiet && !kernel_fds.empty() && (!spinning || round % kKernelEvery == 1)) {
       for (auto& p : kernel_fds) p.revents = 0;
       if (libc().poll(kernel_fds.data(), kernel_fds.size(), 0) > 0) return WaitResult::Ready;
     }
+    quiet = false;
     if (deadline && t >= *deadline) return WaitResult::TimedOut;
     if (spinning) continue;
     stop_polling();
 
-    // Park: the kernel fds, every shard's wake fd, for at most one tick.
-    Instant until = t + std::chrono::microseconds(c.park_us);
+    // Park: the kernel fds, every shard's wake fd, for at most one tick (a
+    // deeper one while the stack is idle, preload/idle.h).
+    Instant until = t + (started() ? idle_->tick(t) : std::chrono::microseconds(c.park_us));
     if (deadline) until = std::min(until, *deadline);
     park.assign(kernel_fds.begin(), kernel_fds.end());
     for (auto& box : boxes_) {
@@ -364,6 +400,7 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
     const int saved = errno;
     for (auto& box : boxes_) box->parked.fetch_sub(1, std::memory_order_acq_rel);
     if (n < 0 && saved == EINTR && interrupted()) return WaitResult::Interrupted;
+    if (n == 0) quiet = true;
     if (n > 0) {
       for (std::size_t i = kernel_fds.size(); i < park.size(); ++i) {
         if (park[i].revents == 0) continue;
@@ -602,14 +639,13 @@ void Runtime::run_lingering(Instant since) {
     box.after_call_locked(start);
   }
   const auto idle_limit = std::chrono::seconds(config_->exit_linger_s);
-  const auto tick = std::chrono::microseconds(config_->park_us);
   std::uint64_t heard = 0;
   Instant last_heard = since;
   for (;;) {
     const Instant t = now();
     bool unfinished = false;
     std::uint64_t segs_in = 0;
-    Instant until = t + tick;
+    Instant until = t + idle_->tick(t);
     for (auto& box : boxes_) {
       box->poll_locked(t);
       unfinished = unfinished || box->sockets.unfinished();

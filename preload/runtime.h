@@ -1,8 +1,9 @@
 // The process-wide side of libpercore.so: the configuration, the stack
 // (started lazily, at the first socket percore serves), one ShardBox per
 // shard, each thread's home shard, and waiting: spin on the shards for
-// PERCORE_SPIN_US, then park in the kernel with a bounded tick, and return
-// early on a signal so blocking calls give EINTR as Linux does.
+// PERCORE_SPIN_US, then park in the kernel with a bounded tick (deeper once
+// the stack is idle, preload/idle.h), and return early on a signal so
+// blocking calls give EINTR as Linux does.
 #pragma once
 
 #include <poll.h>
@@ -20,6 +21,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "preload/config.h"
+#include "preload/idle.h"
 #include "stack/api/sockets.h"
 #include "stack/core/engine.h"
 
@@ -43,7 +45,7 @@ Instant now();
 // threads may share a shard, so every use holds `mu`; a thread mostly uses
 // its home shard, so the lock is uncontended in the common case.
 struct ShardBox {
-  explicit ShardBox(core::Shard& s);
+  ShardBox(core::Shard& s, IdleTicks& idle);
   ~ShardBox();
 
   // Receives, runs timers, transmits, and tells sockets whose readiness
@@ -63,12 +65,16 @@ struct ShardBox {
   // Bumped whenever a socket's readiness may have changed (take_ready()
   // listed it): a waiter that polled and sees no change need not re-check.
   std::atomic<std::uint64_t> changes{0};
+  IdleTicks& idle;
+  std::uint64_t frames_seen = 0;  // frames in and out when last looked (under mu)
   // SocketId.index -> the interposer's socket, for readiness. A socket
   // removes itself (under mu) before it goes away.
   absl::flat_hash_map<std::uint32_t, ReadyTarget*> owners;
 
  private:
   void dispatch_locked();
+  // Tells `idle` when frames went in or out since the last look.
+  void note_traffic_locked(Instant now);
 };
 
 enum class WaitResult { Ready, TimedOut, Interrupted };
@@ -97,9 +103,9 @@ class Runtime {
 
   // Waits until `ready()` is true: polls for PERCORE_SPIN_US (one waiting
   // thread at a time goes on while frames arrive), then parks on the
-  // shards' wake fds and `kernel_fds`
-  // (poll(2) entries; their revents are filled when they fire) in ticks of
-  // at most PERCORE_PARK_US.
+  // shards' wake fds and `kernel_fds` (poll(2) entries; their revents are
+  // filled when they fire) in ticks of at most PERCORE_PARK_US
+  // (PERCORE_IDLE_PARK_US once no frame went in or out for PERCORE_IDLE_MS).
   // Interrupted when a signal handler ran, unless `restartable` and every
   // handler that ran was installed with SA_RESTART.
   WaitResult wait(absl::FunctionRef<bool()> ready, std::optional<Instant> deadline,
@@ -160,6 +166,9 @@ class Runtime {
   int start_errno_ = 0;
   std::unique_ptr<core::Engine> engine_;
   std::vector<std::unique_ptr<ShardBox>> boxes_;
+  // The polling tick, deeper once no frame went in or out for a while
+  // (preload/idle.h). Made at start, before the shards' boxes.
+  std::unique_ptr<IdleTicks> idle_;
   std::atomic<unsigned> next_home_{0};
   // The progress thread: polls shards no application thread has polled for
   // PERCORE_PARK_US, so ACKs, window updates and timers happen while the

@@ -26,6 +26,20 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(c->queues, 1u);
   EXPECT_TRUE(c->offloads);
   EXPECT_FALSE(c->strict);
+  EXPECT_EQ(c->park_us, 1000u);
+  EXPECT_EQ(c->idle_ms, 100u);
+  EXPECT_EQ(c->idle_park_us, 4000u);
+}
+
+TEST(Config, IdleParkingIsBounded) {
+  auto c = load_with({{"PERCORE_IDLE_PARK_US", "8000"}, {"PERCORE_IDLE_MS", "50"}});
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->idle_park_us, 8000u);
+  EXPECT_EQ(c->idle_ms, 50u);
+  auto too_deep = load_with({{"PERCORE_IDLE_PARK_US", "200000"}});
+  ASSERT_FALSE(too_deep);
+  EXPECT_NE(too_deep.error().find("PERCORE_IDLE_PARK_US"), std::string::npos);
+  EXPECT_FALSE(load_with({{"PERCORE_IDLE_MS", "0"}}));
 }
 
 TEST(Config, ReadsEveryDeviceKind) {
