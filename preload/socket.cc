@@ -170,21 +170,34 @@ struct ListenGroup final : ReadyTarget {
 
 namespace {
 
-std::mutex g_groups_mu;
-absl::flat_hash_map<std::pair<std::uint32_t, std::uint16_t>, std::weak_ptr<ListenGroup>> g_groups;
+// The registries below are never destroyed: threads and the exit path may
+// still close listeners after static destructors ran (a destroyed table's
+// find() aborted in compat err_listen_accept_mix).
+std::mutex& groups_mu() {
+  static auto* mu = new std::mutex;
+  return *mu;
+}
+using ListenKey = std::pair<std::uint32_t, std::uint16_t>;
+absl::flat_hash_map<ListenKey, std::weak_ptr<ListenGroup>>& groups() {
+  static auto* map = new absl::flat_hash_map<ListenKey, std::weak_ptr<ListenGroup>>;
+  return *map;
+}
 // Every listening address, materialised or only recorded (the placeholder
 // of a listener on the stack's address does not listen in the kernel), for
-// Linux's bind and listen conflicts. Under g_groups_mu.
+// Linux's bind and listen conflicts. Under groups_mu().
 struct ListenClaim {
   unsigned sockets = 0;
   bool reuse_port = true;  // every socket listening there has SO_REUSEPORT
 };
-absl::flat_hash_map<std::pair<std::uint32_t, std::uint16_t>, ListenClaim> g_claims;
+absl::flat_hash_map<ListenKey, ListenClaim>& claims() {
+  static auto* map = new absl::flat_hash_map<ListenKey, ListenClaim>;
+  return *map;
+}
 
 // Linux's inet_bind_conflict() against a listener: only SO_REUSEPORT on
-// both shares its port; SO_REUSEADDR never does. g_groups_mu held.
+// both shares its port; SO_REUSEADDR never does. groups_mu() held.
 bool listener_conflict(const api::Endpoint& at, bool reuse_port) {
-  for (const auto& [key, claim] : g_claims) {
+  for (const auto& [key, claim] : claims()) {
     if (key.second != at.port || claim.sockets == 0) continue;
     const wire::Ipv4Addr ip{key.first};
     if (!(ip == at.ip || ip.is_any() || at.ip.is_any())) continue;
@@ -233,11 +246,11 @@ void Socket::leave_group() {
   if (!group_) return;
   bool last;
   {
-    std::lock_guard registry(g_groups_mu);
+    std::lock_guard registry(groups_mu());
     std::lock_guard lock(group_->mu);
     std::erase(group_->members, this);
     last = group_->members.empty();
-    if (last) g_groups.erase({bound_.ip.value, bound_.port});
+    if (last) groups().erase({bound_.ip.value, bound_.port});
   }
   if (last) {
     SharedRegistry::get().unlisten(bound_.port, Runtime::get().slot());
@@ -394,10 +407,10 @@ int Socket::bind(int fd, const sockaddr* addr, socklen_t len) {
 
 bool Socket::claim_listen(int fd) {
   const bool reuse_port = kernel_int_option(fd, SOL_SOCKET, SO_REUSEPORT) != 0;
-  std::lock_guard registry(g_groups_mu);
+  std::lock_guard registry(groups_mu());
   // A listener on INADDR_ANY was judged by the kernel, whose placeholder listens.
   if (!kernel_listening_ && listener_conflict(bound_, reuse_port)) return false;
-  ListenClaim& claim = g_claims[{bound_.ip.value, bound_.port}];
+  ListenClaim& claim = claims()[{bound_.ip.value, bound_.port}];
   ++claim.sockets;
   claim.reuse_port = claim.reuse_port && reuse_port;
   claimed_ = true;
@@ -407,16 +420,16 @@ bool Socket::claim_listen(int fd) {
 void Socket::release_listen() {
   if (!claimed_) return;
   claimed_ = false;
-  std::lock_guard registry(g_groups_mu);
-  auto it = g_claims.find({bound_.ip.value, bound_.port});
-  if (it != g_claims.end() && --it->second.sockets == 0) g_claims.erase(it);
+  std::lock_guard registry(groups_mu());
+  auto it = claims().find({bound_.ip.value, bound_.port});
+  if (it != claims().end() && --it->second.sockets == 0) claims().erase(it);
 }
 
 bool Socket::port_in_use(int fd, const api::Endpoint& at) {
   const bool reuse_addr = kernel_int_option(fd, SOL_SOCKET, SO_REUSEADDR) != 0;
   const bool reuse_port = kernel_int_option(fd, SOL_SOCKET, SO_REUSEPORT) != 0;
   {
-    std::lock_guard registry(g_groups_mu);
+    std::lock_guard registry(groups_mu());
     if (listener_conflict(at, reuse_port)) return true;
   }
   Runtime& rt = Runtime::get();
@@ -552,9 +565,9 @@ bool Socket::materialize(int fd) {
   Runtime& rt = Runtime::get();
   if (!rt.ensure_started()) return false;  // the kernel's listener still serves
   register_exit_flush();
-  std::lock_guard registry(g_groups_mu);
+  std::lock_guard registry(groups_mu());
   const std::pair<std::uint32_t, std::uint16_t> key{bound_.ip.value, bound_.port};
-  if (auto it = g_groups.find(key); it != g_groups.end()) {
+  if (auto it = groups().find(key); it != groups().end()) {
     if (auto group = it->second.lock()) {
       // Linux: only SO_REUSEPORT on both lets a second socket listen here;
       // SO_REUSEADDR lets both bind, and the second listen() fails.
@@ -590,7 +603,7 @@ bool Socket::materialize(int fd) {
     group->listening.push_back({&box, id});
   }
   group->members.push_back(this);
-  g_groups[key] = group;
+  groups()[key] = group;
   SharedRegistry::get().listen(bound_.port, rt.slot());
   group_ = std::move(group);
   replay_options(fd);
