@@ -64,9 +64,11 @@ configure_dir() {
   local kind=$1 dir args=() env=()
   dir=$(build_kind_dir "$kind")
   case $kind in
-  asan) args=(-Db_sanitize=address,undefined -Db_lundef=false) ;;
+  # The sanitizer builds at -O1 (what ASan's documentation suggests): they
+  # compile in about two thirds of -O2's time, which is most of the suite's.
+  asan) args=(-Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1) ;;
   fuzz)
-    args=(-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false)
+    args=(-Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1)
     env=(CXX=clang++-19 CC=clang-19)
     ;;
   esac

@@ -83,7 +83,7 @@ run_gtest() {
 run_fuzz() {
   local bin=$1 name rel=${1#"$PERCORE_ROOT"/}
   name=$(basename "$bin")
-  local secs=${PERCORE_FUZZ_SECONDS:-60}
+  local secs=${PERCORE_FUZZ_SECONDS:-30}
   local corpus=$TEST_TMP/corpus-$name
   mkdir -p "$corpus"
   # Seed from the committed corpus, in a copy: libFuzzer writes to its corpus.
@@ -319,7 +319,7 @@ cmd_test() {
       echo "usage: tools/percore test [--unit|--compat|--integration] [NAME...]"
       echo "  with no part, all parts; NAME runs only the integration scripts"
       echo "  (and compat cases) whose name contains it"
-      echo "  PERCORE_FUZZ_SECONDS  seconds per fuzz target (default 60)"
+      echo "  PERCORE_FUZZ_SECONDS  seconds per fuzz target (default 30)"
       echo "  PERCORE_SCRIPT_TIMEOUT  seconds per integration script (default 600)"
       return 0
       ;;
