@@ -196,6 +196,10 @@ test_integration() {
     ran=1
     local log=$TEST_TMP/integration.log start=$SECONDS rc=0
     run_logged "$log" timeout --kill-after=15 "$limit" "$s" || rc=$?
+    # The figures a passing script printed are otherwise not shown.
+    if [[ -n ${PERCORE_TEST_LOGS:-} ]]; then
+      mkdir -p "$PERCORE_TEST_LOGS" && cp "$log" "$PERCORE_TEST_LOGS/$name.log"
+    fi
     # A script that died before its own clean-up must not hand its
     # topology to the next one.
     net_down >/dev/null 2>&1 || true
@@ -321,6 +325,7 @@ cmd_test() {
       echo "  (and compat cases) whose name contains it"
       echo "  PERCORE_FUZZ_SECONDS  seconds per fuzz target (default 30)"
       echo "  PERCORE_SCRIPT_TIMEOUT  seconds per integration script (default 600)"
+      echo "  PERCORE_TEST_LOGS  keep every integration script's output in this directory"
       return 0
       ;;
     -*) die "test: unknown option $1 (usage: test [--unit|--compat|--integration] [NAME...])" ;;
