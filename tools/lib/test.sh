@@ -198,7 +198,8 @@ test_integration() {
     run_logged "$log" timeout --kill-after=15 "$limit" "$s" || rc=$?
     # The figures a passing script printed are otherwise not shown.
     if [[ -n ${PERCORE_TEST_LOGS:-} ]]; then
-      mkdir -p "$PERCORE_TEST_LOGS" && cp "$log" "$PERCORE_TEST_LOGS/$name.log"
+      mkdir -p "$PERCORE_TEST_LOGS" && cp "$log" "$PERCORE_TEST_LOGS/${name##*/}.log" ||
+        echo "could not keep the log of $name in $PERCORE_TEST_LOGS"
     fi
     # A script that died before its own clean-up must not hand its
     # topology to the next one.
