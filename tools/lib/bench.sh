@@ -582,7 +582,7 @@ cmd_bench() {
   done
   BENCH_ROUNDS=3
   if ((quick)); then
-    BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_IDLE_SECONDS=2 BENCH_CG_SECONDS=2 BENCH_CG_WARM=3
+    BENCH_ROUNDS=1 BENCH_SECONDS=2 BENCH_IDLE_SECONDS=2 BENCH_CG_SECONDS=2 BENCH_CG_WARM=3
   fi
   [[ -z $rounds ]] || BENCH_ROUNDS=$rounds
   [[ -z $seconds ]] || BENCH_SECONDS=$seconds
