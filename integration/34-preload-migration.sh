@@ -15,12 +15,7 @@ PERCORE_QUEUES=4 PERCORE_STATS=1 "$PERCORE" run --dev "af_packet:$PERCORE_DUT_IF
   >"$TMP/mc.out" 2>"$TMP/mc.err" &
 mc=$!
 _bg_pids+=("$mc")
-deadline=$((SECONDS + 30))
-until in_peer timeout 3 memcstat --servers="$PERCORE_STACK_IP:11211" >"$TMP/stat" 2>&1; do
-  kill -0 "$mc" 2>/dev/null || fail "memcached exited: $(cat "$TMP/mc.err")"
-  ((SECONDS < deadline)) || fail "memcached on percore did not answer memcstat in 30s"
-  sleep 0.5
-done
+memcstat_wait "$mc"
 pass "memcstat answers"
 
 memcaslap_check 5 32

@@ -17,12 +17,7 @@ for threads in 1 4; do
   mc=$!
   _bg_pids+=("$mc")
   # The listener materialises (and DPDK starts) when memcached first waits.
-  deadline=$((SECONDS + 30))
-  until in_peer timeout 3 memcstat --servers="$PERCORE_STACK_IP:11211" >"$TMP/stat" 2>&1; do
-    kill -0 "$mc" 2>/dev/null || fail "memcached exited: $(cat "$TMP/mc.err")"
-    ((SECONDS < deadline)) || fail "memcached on percore did not answer memcstat in 30s"
-    sleep 0.5
-  done
+  memcstat_wait "$mc"
   grep -E "^\s+(pid|threads):" "$TMP/stat"
   grep -qE "^\s+threads: $threads$" "$TMP/stat" || fail "memcstat does not show $threads threads"
   memcstat --servers=127.0.0.1:11211 >"$TMP/stat-lo" 2>&1 || fail "memcstat on 127.0.0.1 failed: $(cat "$TMP/stat-lo")"
@@ -30,11 +25,7 @@ for threads in 1 4; do
 
   memcaslap_check 5 64
 
-  step "data check: 10,000 keys of 1 B-500 KiB, set then read back"
-  out=$(in_peer timeout 240 python3 "$PERCORE_ROOT/integration/mc_check.py" "$PERCORE_STACK_IP" 11211 10000 $threads) ||
-    fail "data check failed: $out"
-  echo "$out"
-  pass "every value read back byte-exact"
+  mc_data_check peer 240 "$threads"
 
   kill -TERM "$mc"
   wait "$mc" || true

@@ -200,3 +200,29 @@ memcaslap_check() {
              END {if (av != "") printf ", latency avg %s us, min %s us, max %s us", av, mn, mx}' "$TMP/slap")
   pass "memcaslap: $tps ops/s$lat, no errors"
 }
+
+# memcstat_wait PID: until memcached on percore (process PID) answers
+# memcstat from the peer, its statistics left in $TMP/stat; 30 s at most.
+memcstat_wait() {
+  local pid=$1 deadline=$((SECONDS + 30))
+  until in_peer timeout 3 memcstat --servers="$PERCORE_STACK_IP:11211" >"$TMP/stat" 2>&1; do
+    kill -0 "$pid" 2>/dev/null || fail "memcached exited: $(cat "$TMP/mc.err")"
+    ((SECONDS < deadline)) || fail "memcached on percore did not answer memcstat in 30s"
+    sleep 0.5
+  done
+}
+
+# mc_data_check WHERE SECONDS ARGS...: integration/mc_check.py's 10,000 keys
+# of 1 B-500 KiB set and read back against memcached on percore, from the
+# peer's namespace (WHERE=peer) or the root namespace (root); ARGS go to
+# mc_check.py (server threads, --pipeline).
+mc_data_check() {
+  local where=$1 limit=$2 out run=()
+  shift 2
+  [[ $where == peer ]] && run=(in_peer)
+  step "data check: 10,000 keys of 1 B-500 KiB, set then read back"
+  out=$("${run[@]}" timeout "$limit" python3 "$PERCORE_ROOT/integration/mc_check.py" \
+    "$PERCORE_STACK_IP" 11211 10000 "$@") || fail "data check failed: $out"
+  echo "$out"
+  pass "every value read back byte-exact"
+}
