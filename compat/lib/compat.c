@@ -787,6 +787,15 @@ static void sink_then_eof(bool fin) {
 void peer_sink_eof(void) { sink_then_eof(false); }
 void peer_sink_fin(void) { sink_then_eof(true); }
 
+void peer_sink_fin_after_shut(void) {
+  int c = peer_accepted();
+  recv_until_eof(c);
+  SYNC("shut");
+  MUST(shutdown(c, SHUT_WR));
+  SYNC("eof");
+  close(c);
+}
+
 void peer_sink_on_go(void) {
   int c = peer_accepted();
   SYNC("go");

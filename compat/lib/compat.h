@@ -213,6 +213,9 @@ void peer_drain_counted(void);
 // before the SYNC.
 void peer_sink_eof(void);
 void peer_sink_fin(void);
+// Sink until EOF, SYNC "shut" (the DUT has looked at its half-closed
+// socket), then FIN, SYNC "eof", close.
+void peer_sink_fin_after_shut(void);
 void peer_sink_on_go(void);  // SYNC "go" first, then sink until EOF
 void peer_late(void);
 // SYNC "ready", open three connections to the DUT's PORT, each sending its
