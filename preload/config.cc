@@ -99,6 +99,7 @@ Result validate(const Config& c) {
   if (auto r = check_range("PERCORE_TCP_TIME_WAIT_MS", c.tcp_time_wait_ms, 0, 600000); !r)
     return r;
   if (auto r = check_range("PERCORE_SPIN_US", c.spin_us, 0, 10'000'000); !r) return r;
+  if (auto r = check_range("PERCORE_SPIN_MAX_US", c.spin_max_us, 0, 10'000'000); !r) return r;
   if (auto r = check_range("PERCORE_PARK_US", c.park_us, 10, 1'000'000); !r) return r;
   if (auto r = check_range("PERCORE_IDLE_MS", c.idle_ms, 1, 3'600'000); !r) return r;
   if (auto r = check_range("PERCORE_IDLE_PARK_US", c.idle_park_us, 10, 100'000); !r) return r;

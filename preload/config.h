@@ -44,6 +44,9 @@ namespace percore::config {
   X(tcp_time_wait_ms, "PERCORE_TCP_TIME_WAIT_MS", "60000", "TIME-WAIT duration (2*MSL) in ms") \
   X(spin_us, "PERCORE_SPIN_US", "100",                                                           \
     "microseconds without a frame a blocking call or epoll_wait/poll/select polls before parking") \
+  X(spin_max_us, "PERCORE_SPIN_MAX_US", "1000",                                                  \
+    "the longest the one polling thread's spin grows to while parks keep ending with frames "  \
+    "waiting (PERCORE_SPIN_US or less: a fixed spin)")                                          \
   X(park_us, "PERCORE_PARK_US", "1000",                                                          \
     "longest a parked thread sleeps before it polls the device again (timers run sooner)")     \
   X(idle_ms, "PERCORE_IDLE_MS", "100",                                                           \
@@ -80,6 +83,7 @@ struct Config {
   unsigned tcp_wmem = 262144;
   unsigned tcp_time_wait_ms = 60000;
   unsigned spin_us = 100;
+  unsigned spin_max_us = 1000;
   unsigned park_us = 1000;
   unsigned idle_ms = 100;
   unsigned idle_park_us = 4000;

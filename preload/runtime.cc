@@ -167,6 +167,8 @@ bool Runtime::ensure_started() {
   idle_ = std::make_unique<IdleTicks>(std::chrono::microseconds(c->park_us),
                                       std::chrono::microseconds(c->idle_park_us),
                                       std::chrono::milliseconds(c->idle_ms), now());
+  spin_ = std::make_unique<SpinWindow>(std::chrono::microseconds(c->spin_us),
+                                       std::chrono::microseconds(c->spin_max_us));
   for (std::size_t i = 0; i < engine_->shard_count(); ++i) {
     boxes_.push_back(std::make_unique<ShardBox>(engine_->shard(i), *idle_));
     if (!shared) continue;
@@ -313,8 +315,7 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
                          std::span<pollfd> kernel_fds, bool restartable) {
   const config::Config& c = *config();
   const Instant start = now();
-  const auto spin = std::chrono::microseconds(c.spin_us);
-  Instant spin_until = start + spin;
+  const Duration base_spin = std::chrono::microseconds(c.spin_us);
   const std::uint64_t signals_at_start = signals_.load(std::memory_order_acquire);
   const std::uint64_t no_restart_at_start = signals_no_restart_.load(std::memory_order_acquire);
   auto interrupted = [&] {
@@ -335,16 +336,20 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
   std::uint64_t seen = changes();
   if (ready()) return WaitResult::Ready;
   std::vector<pollfd> park;
-  // Frames keep coming: one waiting thread goes on polling until
-  // PERCORE_SPIN_US pass without one. Otherwise a sender waiting for its
-  // send buffer to drain parks after the first spin and takes the ACKs
-  // that open its window once per park tick: one window per
-  // PERCORE_PARK_US (a lossy link keeps that window to a few segments;
-  // memcached's replies under faults went at ~8 MB/s). One thread is
-  // enough, as any poll sends what the ACKs let out; more would take the
-  // cores from the threads doing the work (memcached -t 4 on two cores
-  // served ~40% fewer requests when every waiter kept polling).
-  bool keeps_polling = false;
+  // One waiting thread at a time polls for the adaptive window
+  // (SpinWindow, preload/idle.h), and goes on polling while frames keep
+  // coming, until a window passes without one; the others poll for
+  // PERCORE_SPIN_US and park. Without it a sender waiting for its send
+  // buffer to drain parks after the first spin and takes the ACKs that open
+  // its window once per park tick: one window per PERCORE_PARK_US (a lossy
+  // link keeps that window to a few segments; memcached's replies under
+  // faults went at ~8 MB/s). One thread is enough, as any poll sends what
+  // the ACKs let out; more would take the cores from the threads doing the
+  // work (memcached -t 4 on two cores served ~40% fewer requests when every
+  // waiter kept polling).
+  SpinWindow* const window = started() ? spin_.get() : nullptr;
+  bool keeps_polling = window != nullptr && !keep_polling_.exchange(true, std::memory_order_acq_rel);
+  Instant spin_until = start + (keeps_polling ? window->get() : base_spin);
   auto stop_polling = [&] {
     if (keeps_polling) keep_polling_.store(false, std::memory_order_release);
     keeps_polling = false;
@@ -354,14 +359,17 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
     ~StopOnReturn() { stop(); }
   } stop_on_return{stop_polling};
   // A park that timed out with no fd ready: the kernel fds were just found
-  // idle, so the next round need not probe them again.
+  // idle, so the next round need not probe them again; and the first poll
+  // after it tells the spin window whether the park came too early.
   bool quiet = false;
   for (unsigned round = 1;; ++round) {
     const Instant t = now();
-    if (started() && poll_all(t) > 0 && t + spin > spin_until &&
+    const unsigned received = started() ? poll_all(t) : 0;
+    if (quiet && window != nullptr) window->park_ended(received > 0);
+    if (received > 0 && window != nullptr &&
         (keeps_polling || !keep_polling_.exchange(true, std::memory_order_acq_rel))) {
       keeps_polling = true;
-      spin_until = t + spin;
+      spin_until = std::max(spin_until, t + window->get());
     }
     const bool spinning = t < spin_until;
     if (const std::uint64_t c = changes(); c != seen || !spinning || round % kRecheckEvery == 0) {

@@ -169,6 +169,7 @@ class Runtime {
   // The polling tick, deeper once no frame went in or out for a while
   // (preload/idle.h). Made at start, before the shards' boxes.
   std::unique_ptr<IdleTicks> idle_;
+  std::unique_ptr<SpinWindow> spin_;  // made with idle_, when the stack starts
   std::atomic<unsigned> next_home_{0};
   // The progress thread: polls shards no application thread has polled for
   // PERCORE_PARK_US, so ACKs, window updates and timers happen while the

@@ -58,5 +58,57 @@ TEST(IdleTicks, DeepTickShorterThanTickMeansNoDeepParking) {
   EXPECT_EQ(idle.tick(kStart + std::chrono::seconds(10)), microseconds(1000));
 }
 
+TEST(SpinWindow, StartsAtTheBase) {
+  SpinWindow spin(microseconds(100), microseconds(1000));
+  EXPECT_EQ(spin.get(), microseconds(100));
+}
+
+TEST(SpinWindow, ParksThatFindFramesDoubleItUpToTheMax) {
+  SpinWindow spin(microseconds(100), microseconds(1000));
+  spin.park_ended(true);
+  EXPECT_EQ(spin.get(), microseconds(200));
+  spin.park_ended(true);
+  spin.park_ended(true);
+  EXPECT_EQ(spin.get(), microseconds(800));
+  spin.park_ended(true);
+  EXPECT_EQ(spin.get(), microseconds(1000));
+  spin.park_ended(true);
+  EXPECT_EQ(spin.get(), microseconds(1000));
+}
+
+TEST(SpinWindow, EmptyParksHalveItDownToTheBase) {
+  SpinWindow spin(microseconds(100), microseconds(1000));
+  for (int i = 0; i < 5; ++i) spin.park_ended(true);
+  ASSERT_EQ(spin.get(), microseconds(1000));
+  spin.park_ended(false);
+  EXPECT_EQ(spin.get(), microseconds(500));
+  spin.park_ended(false);
+  spin.park_ended(false);
+  EXPECT_EQ(spin.get(), microseconds(125));
+  spin.park_ended(false);
+  EXPECT_EQ(spin.get(), microseconds(100));
+  spin.park_ended(false);
+  EXPECT_EQ(spin.get(), microseconds(100));
+}
+
+TEST(SpinWindow, MaxBelowBaseMeansAFixedSpin) {
+  SpinWindow spin(microseconds(100), microseconds(0));
+  EXPECT_EQ(spin.max(), microseconds(100));
+  spin.park_ended(true);
+  EXPECT_EQ(spin.get(), microseconds(100));
+}
+
+TEST(SpinWindow, ZeroBaseStillGrows) {
+  // PERCORE_SPIN_US=0 (park at once) with a max: a park that found frames
+  // makes the window grow from nothing.
+  SpinWindow spin(microseconds(0), microseconds(1000));
+  spin.park_ended(true);
+  EXPECT_GT(spin.get(), microseconds(0));
+  for (int i = 0; i < 40; ++i) spin.park_ended(true);
+  EXPECT_EQ(spin.get(), microseconds(1000));
+  for (int i = 0; i < 40; ++i) spin.park_ended(false);
+  EXPECT_EQ(spin.get(), microseconds(0));
+}
+
 }  // namespace
 }  // namespace percore::preload

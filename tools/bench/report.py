@@ -38,17 +38,22 @@ ROWS = [
     ("memcached-16c", "ops_s", "memcached 16 conns: ops/s", "ops/s", None),
     ("memcached-16c", "avg_us", "memcached 16 conns: latency avg", "us", None),
     ("memcached-16c", "cpu_us", "memcached 16 conns: server CPU / op", "us", None),
+    ("memcached-16c", "client_cpu_pct", "memcached 16 conns: client CPU", "% core", None),
     ("memcached-64c", "ops_s", "memcached 64 conns: ops/s", "ops/s", None),
     ("memcached-64c", "avg_us", "memcached 64 conns: latency avg", "us", None),
     ("memcached-64c", "cpu_us", "memcached 64 conns: server CPU / op", "us", None),
+    ("memcached-64c", "client_cpu_pct", "memcached 64 conns: client CPU", "% core", None),
     ("nginx-wrk", "req_s", "nginx keep-alive (wrk): req/s", "req/s", None),
     ("nginx-wrk", "p50_us", "nginx keep-alive (wrk): p50", "us", None),
     ("nginx-wrk", "p99_us", "nginx keep-alive (wrk): p99", "us", None),
     ("nginx-wrk", "cpu_us", "nginx keep-alive (wrk): server CPU / req", "us", None),
+    ("nginx-wrk", "client_cpu_pct", "nginx keep-alive (wrk): client CPU", "% core", None),
     ("nginx-ab", "conn_s", "nginx conn per req (ab): conns/s", "conn/s", None),
     ("nginx-ab", "cpu_us", "nginx conn per req (ab): server CPU / conn", "us", None),
+    ("nginx-ab", "client_cpu_pct", "nginx conn per req (ab): client CPU", "% core", None),
     ("iperf3", "gbit_s", "iperf3 1 stream: throughput", "Gbit/s", None),
     ("iperf3", "cpu_us", "iperf3 1 stream: server CPU / MiB", "us", None),
+    ("iperf3", "client_cpu_pct", "iperf3 1 stream: client CPU", "% core", None),
     ("callgrind-sockperf-64B", "ir_per_req", "callgrind ping-pong 64 B: Ir / round trip", "Ir", PERCORE_ONLY),
     ("callgrind-memcached-16c", "ir_per_req", "callgrind memcached 16 conns: Ir / op", "Ir", PERCORE_ONLY),
     ("idle", "cpu_pct", "idle memcached, no traffic: CPU", "% core", None),
@@ -140,7 +145,8 @@ def print_table(cells, reasons, failures, meta):
     print("# cells: median (min-max) over the rounds; * = measured in some rounds only; "
           "-: does not apply")
     print("# latencies are round trips (sockperf --full-rtt); server CPU is user+system of the "
-          "server's processes (/proc/PID/stat) over the client's run, per request")
+          "server's processes (/proc/PID/stat) over the client's run, per request; client CPU is "
+          "the client's user+system over its run's wall time (100%: the client's core is the limit)")
     print()
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
     print("  ".join("-" * w for w in widths))

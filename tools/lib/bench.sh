@@ -1,4 +1,5 @@
 # tools/percore bench [--quick] [--out DIR] [--rounds N] [--seconds S]
+#                      [--only W,W] [--configs C,C] [--env VAR=VALUE]...
 #
 # Linux and percore side by side, one invocation: every workload on every
 # configuration, the configurations alternating (Linux, percore, Linux,
@@ -24,9 +25,16 @@
 # of the percore-memif server on ping-pong and memcached; the CPU of an idle
 # server. Output under --out: table.txt, table.csv, results.tsv (every
 # measurement), plots, callgrind profiles, and logs/ with every server's and
-# client's output. Sourced by tools/percore.
+# client's output. For experiments: --only runs some workloads (sockperf,
+# memcached, nginx, iperf3, callgrind, idle), --configs some configurations,
+# and --env gives every percore process (server and client) a setting; the
+# header records them. Sourced by tools/percore.
 
-BENCH_CONFIGS=(linux-lo percore-memif linux-veth percore-afxdp)
+BENCH_ALL_CONFIGS=(linux-lo percore-memif linux-veth percore-afxdp)
+BENCH_ALL_WORKLOADS=(sockperf memcached nginx iperf3 callgrind idle)
+BENCH_CONFIGS=("${BENCH_ALL_CONFIGS[@]}")
+BENCH_WORKLOADS=("${BENCH_ALL_WORKLOADS[@]}")
+BENCH_PERCORE_ENV=()
 BENCH_MEMIF_SOCK=/run/percore-bench.sock
 BENCH_MEMIF_SERVER_IP=198.18.1.1
 BENCH_MEMIF_CLIENT_IP=198.18.1.2
@@ -57,6 +65,7 @@ BENCH_VETH_ADDR=0
 BENCH_NET=0
 BENCH_WHY=
 BENCH_CLK_TCK=100
+BENCH_CHILDREN_US=0
 
 # bench_record ROUND WORKLOAD METRIC CONFIG VALUE [NOTE]: one measurement.
 # METRIC "*" with VALUE "n/a" stands for every metric of WORKLOAD.
@@ -95,6 +104,21 @@ bench_cpu_ticks() {
   echo "$total"
 }
 
+# bench_children_us: BENCH_CHILDREN_US = user+system microseconds of this
+# shell's reaped children (bash's times builtin; called in this shell, not
+# in $(...), whose subshell would count only its own children).
+bench_children_us() {
+  local tmp=$BENCH_LOGS/.times line m s
+  times >"$tmp"
+  line=$(sed -n 2p "$tmp")
+  BENCH_CHILDREN_US=0
+  for m in $line; do
+    [[ $m =~ ^([0-9]+)m([0-9]+)\.([0-9]+)s$ ]] || continue
+    s=${BASH_REMATCH[3]}000000
+    BENCH_CHILDREN_US=$((BENCH_CHILDREN_US + (BASH_REMATCH[1] * 60 + 10#${BASH_REMATCH[2]}) * 1000000 + 10#${s:0:6}))
+  done
+}
+
 # bench_prefix ROLE CONFIG: what runs a server (ROLE server) or a client of
 # CONFIG, up to the program: the namespace, libpercore.so and its device.
 # A percore server prints its stack's counters when it exits (in its log,
@@ -107,16 +131,17 @@ bench_prefix() {
   client:linux-veth | client:percore-afxdp) BENCH_PREFIX=(ip netns exec "$PERCORE_NETNS") ;;
   server:percore-afxdp)
     BENCH_PREFIX=(env "LD_PRELOAD=$PERCORE_PRELOAD_LIB" "PERCORE_DEV=af_xdp:$PERCORE_DUT_IF"
-      "PERCORE_IP=$PERCORE_STACK_IP/24" PERCORE_STATS=1)
+      "PERCORE_IP=$PERCORE_STACK_IP/24" PERCORE_STATS=1 "${BENCH_PERCORE_ENV[@]}")
     ;;
   server:percore-memif)
     BENCH_PREFIX=(ip netns exec "$PERCORE_NETNS" env "LD_PRELOAD=$PERCORE_PRELOAD_LIB"
       "PERCORE_DEV=memif:$BENCH_MEMIF_SOCK,role=server" "PERCORE_IP=$BENCH_MEMIF_SERVER_IP/24"
-      PERCORE_STATS=1)
+      PERCORE_STATS=1 "${BENCH_PERCORE_ENV[@]}")
     ;;
   client:percore-memif)
     BENCH_PREFIX=(ip netns exec "$PERCORE_NETNS" env "LD_PRELOAD=$PERCORE_PRELOAD_LIB"
-      "PERCORE_DEV=memif:$BENCH_MEMIF_SOCK,role=client" "PERCORE_IP=$BENCH_MEMIF_CLIENT_IP/24")
+      "PERCORE_DEV=memif:$BENCH_MEMIF_SOCK,role=client" "PERCORE_IP=$BENCH_MEMIF_CLIENT_IP/24"
+      "${BENCH_PERCORE_ENV[@]}")
     ;;
   *) die "bench: no configuration $config" ;;
   esac
@@ -244,14 +269,21 @@ bench_client() {
 
 # bench_measure ROUND CONFIG WORKLOAD PARSER CMD...: one client run against
 # the running server; records what tools/bench/parse.py PARSER reads from
-# its output, and the server's CPU time per request.
+# its output, the server's CPU time per request, and how busy the client
+# kept its core (a client near 100% is what limits the cell).
 bench_measure() {
   local round=$1 config=$2 workload=$3 parser=$4
   shift 4
   local out=$BENCH_LOGS/r$round.$config.$workload.client rc=0 limit=$((BENCH_SECONDS * 2 + 15))
-  local cpu0 cpu1 figures
+  local cpu0 cpu1 figures client0 client1 wall0 wall1
   cpu0=$(bench_cpu_ticks "$BENCH_SERVER_PID")
+  bench_children_us
+  client0=$BENCH_CHILDREN_US
+  wall0=$EPOCHREALTIME
   bench_client "$config" "$limit" "$out" "$@" || rc=$?
+  wall1=$EPOCHREALTIME
+  bench_children_us
+  client1=$BENCH_CHILDREN_US
   cpu1=$(bench_cpu_ticks "$BENCH_SERVER_PID")
   if ((rc != 0)); then
     local why="client exit status $rc"
@@ -276,6 +308,9 @@ bench_measure() {
   bench_record "$round" "$workload" cpu_us "$config" \
     "$(awk -v t=$((cpu1 - cpu0)) -v hz="$BENCH_CLK_TCK" -v n="$requests" \
       'BEGIN { printf "%.4g", (n > 0 ? t / hz * 1e6 / n : 0) }')"
+  bench_record "$round" "$workload" client_cpu_pct "$config" \
+    "$(awk -v c=$((client1 - client0)) -v a="$wall0" -v b="$wall1" \
+      'BEGIN { printf "%.3g", (b > a ? c / ((b - a) * 1e6) * 100 : 0) }')"
   printf '  %-14s %-22s %s\n' "$config" "$workload" "$figures" >&2
 }
 
@@ -374,22 +409,52 @@ bench_round() {
   local round=$1 order=() i n=${#BENCH_CONFIGS[@]} config
   for ((i = 0; i < n; i++)); do order+=("${BENCH_CONFIGS[(i + 2 * round) % n]}"); done
   echo "-- round $((round + 1)) of $BENCH_ROUNDS: ${order[*]}" >&2
-  for config in "${order[@]}"; do
-    bench_serve "$round" "$config" sockperf "$BENCH_PORT_SOCKPERF" "sockperf-64B sockperf-1KiB" \
-      sockperf server --tcp -i 0.0.0.0 -p "$BENCH_PORT_SOCKPERF"
+  if bench_wants sockperf; then
+    for config in "${order[@]}"; do
+      bench_serve "$round" "$config" sockperf "$BENCH_PORT_SOCKPERF" "sockperf-64B sockperf-1KiB" \
+        sockperf server --tcp -i 0.0.0.0 -p "$BENCH_PORT_SOCKPERF"
+    done
+  fi
+  if bench_wants memcached; then
+    for config in "${order[@]}"; do
+      bench_serve "$round" "$config" memcached "$BENCH_PORT_MEMCACHED" "memcached-16c memcached-64c" \
+        memcached -u root -t 1 -p "$BENCH_PORT_MEMCACHED" -U 0 -m 1024 -c 1024
+    done
+  fi
+  if bench_wants nginx; then
+    for config in "${order[@]}"; do
+      bench_serve "$round" "$config" nginx "$BENCH_PORT_NGINX" "nginx-wrk nginx-ab" \
+        nginx -c "$BENCH_NGINX_CONF"
+    done
+  fi
+  if bench_wants iperf3; then
+    for config in "${order[@]}"; do
+      bench_serve "$round" "$config" iperf3 "$BENCH_PORT_IPERF" iperf3 \
+        iperf3 -4 -s -p "$BENCH_PORT_IPERF"
+    done
+  fi
+}
+
+# bench_wants WORKLOAD: whether this run measures WORKLOAD (--only).
+bench_wants() {
+  local w
+  for w in "${BENCH_WORKLOADS[@]}"; do [[ $w == "$1" ]] && return 0; done
+  return 1
+}
+
+# bench_pick KIND LIST ALLOWED...: BENCH_PICKED = LIST (comma-separated),
+# each item checked against ALLOWED.
+bench_pick() {
+  local kind=$1 list=$2 item a ok
+  shift 2
+  BENCH_PICKED=()
+  for item in ${list//,/ }; do
+    ok=0
+    for a in "$@"; do [[ $a == "$item" ]] && ok=1; done
+    ((ok)) || die "bench: --$kind: no $item (one of: $*)"
+    BENCH_PICKED+=("$item")
   done
-  for config in "${order[@]}"; do
-    bench_serve "$round" "$config" memcached "$BENCH_PORT_MEMCACHED" "memcached-16c memcached-64c" \
-      memcached -u root -t 1 -p "$BENCH_PORT_MEMCACHED" -U 0 -m 1024 -c 1024
-  done
-  for config in "${order[@]}"; do
-    bench_serve "$round" "$config" nginx "$BENCH_PORT_NGINX" "nginx-wrk nginx-ab" \
-      nginx -c "$BENCH_NGINX_CONF"
-  done
-  for config in "${order[@]}"; do
-    bench_serve "$round" "$config" iperf3 "$BENCH_PORT_IPERF" iperf3 \
-      iperf3 -4 -s -p "$BENCH_PORT_IPERF"
-  done
+  ((${#BENCH_PICKED[@]})) || die "bench: --$kind needs a list"
 }
 
 # bench_idle: memcached with no client for BENCH_IDLE_SECONDS on every
@@ -554,6 +619,10 @@ bench_header() {
     echo "dpdk: $dpdk"
     echo "commit: $rev"
     echo "rounds: $BENCH_ROUNDS"
+    if [[ ${BENCH_WORKLOADS[*]} != "${BENCH_ALL_WORKLOADS[*]}" || ${BENCH_CONFIGS[*]} != "${BENCH_ALL_CONFIGS[*]}" ]]; then
+      echo "partial run: workloads ${BENCH_WORKLOADS[*]}; configurations ${BENCH_CONFIGS[*]}"
+    fi
+    ((${#BENCH_PERCORE_ENV[@]} == 0)) || echo "percore settings (--env): ${BENCH_PERCORE_ENV[*]}"
     echo "seconds: $BENCH_SECONDS per client run; idle $BENCH_IDLE_SECONDS; callgrind window $BENCH_CG_SECONDS"
     echo "pinning: server on core $BENCH_SERVER_CORE, client on core $BENCH_CLIENT_CORE (taskset)"
   } >"$BENCH_OUT/meta.txt"
@@ -561,7 +630,7 @@ bench_header() {
 
 cmd_bench() {
   local quick=0 out='' rounds='' seconds=''
-  local usage="usage: tools/percore bench [--quick] [--out DIR] [--rounds N] [--seconds S]"
+  local usage="usage: tools/percore bench [--quick] [--out DIR] [--rounds N] [--seconds S] [--only W,W] [--configs C,C] [--env VAR=VALUE]..."
   while (($#)); do
     case $1 in
     --quick) quick=1 ;;
@@ -571,9 +640,27 @@ cmd_bench() {
       printf -v "$opt" '%s' "$2"
       shift
       ;;
+    --only)
+      (($# >= 2)) || die "bench: $1 needs a value ($usage)"
+      bench_pick only "$2" "${BENCH_ALL_WORKLOADS[@]}"
+      BENCH_WORKLOADS=("${BENCH_PICKED[@]}")
+      shift
+      ;;
+    --configs)
+      (($# >= 2)) || die "bench: $1 needs a value ($usage)"
+      bench_pick configs "$2" "${BENCH_ALL_CONFIGS[@]}"
+      BENCH_CONFIGS=("${BENCH_PICKED[@]}")
+      shift
+      ;;
+    --env)
+      (($# >= 2)) || die "bench: $1 needs a value ($usage)"
+      [[ $2 =~ ^PERCORE_[A-Z0-9_]+=[^[:space:]]*$ ]] || die "bench: --env takes PERCORE_NAME=VALUE, not '$2'"
+      BENCH_PERCORE_ENV+=("$2")
+      shift
+      ;;
     -h | --help)
       echo "$usage"
-      sed -n '3,28p' "$PERCORE_ROOT/tools/lib/bench.sh" | sed 's/^# \{0,1\}//'
+      sed -n '1,32p' "$PERCORE_ROOT/tools/lib/bench.sh" | sed 's/^# \{0,1\}//'
       return 0
       ;;
     *) die "bench: unknown argument $1 ($usage)" ;;
@@ -629,11 +716,15 @@ cmd_bench() {
   for ((round = 0; round < BENCH_ROUNDS; round++)); do
     bench_round "$round"
   done
-  echo "-- callgrind (percore-memif server)" >&2
-  bench_callgrind callgrind-sockperf-64B
-  bench_callgrind callgrind-memcached-16c
-  echo "-- idle (memcached, no client, ${BENCH_IDLE_SECONDS}s)" >&2
-  bench_idle
+  if bench_wants callgrind; then
+    echo "-- callgrind (percore-memif server)" >&2
+    bench_callgrind callgrind-sockperf-64B
+    bench_callgrind callgrind-memcached-16c
+  fi
+  if bench_wants idle; then
+    echo "-- idle (memcached, no client, ${BENCH_IDLE_SECONDS}s)" >&2
+    bench_idle
+  fi
   net_down
   BENCH_NET=0
   echo "-- $((SECONDS - start))s" >&2
