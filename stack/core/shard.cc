@@ -120,6 +120,8 @@ void Shard::note_moved_here(const tcp::FourTuple& t) {
 Instant Shard::next_deadline() const {
   Instant deadline = net_.next_deadline();
   if (auto t = tcp_.next_deadline()) deadline = std::min(deadline, *t);
+  // Frames the device did not take: try again soon, not a tick later.
+  if (!outgoing_.empty()) deadline = std::min(deadline, tx_progress_ + kTxRetry);
   for (const auto* faults : {rx_faults_.get(), tx_faults_.get()})
     if (faults != nullptr)
       if (auto release = faults->next_release()) deadline = std::min(deadline, *release);
@@ -138,9 +140,12 @@ void Shard::transmit(Instant now) {
   auto frames = net_.tx_frames();
   if (detached_) {
     for (rte_mbuf* m : frames) rte_pktmbuf_free(m);
+    for (rte_mbuf* m : outgoing_) rte_pktmbuf_free(m);
+    outgoing_.clear();
     net_.clear_tx();
     return;
   }
+  if (outgoing_.empty()) tx_progress_ = now;
   if (pcap_ != nullptr && !frames.empty())
     pcap_->write(port_.id(), queue_, frames, dev::Direction::Tx);
   if (tx_faults_) {
@@ -179,10 +184,22 @@ void Shard::transmit(Instant now) {
     sent += n;
     if (n < batch) break;
   }
-  // basicfwd's rule: what the device did not take now is freed, not queued
-  // without bound; TCP retransmits what mattered.
-  for (size_t i = sent; i < outgoing_.size(); ++i) net_.drop(outgoing_[i], net::Drop::TxFull);
-  outgoing_.clear();
+  if (sent == outgoing_.size()) {
+    outgoing_.clear();
+    return;
+  }
+  // The ring is full: its reader has not caught up (memif's peer parked
+  // for a tick, a burst of SYN-ACKs). Dropping the rest, as basicfwd does,
+  // cost a SYN-ACK now and then, and ab's connection then waited out the
+  // client's 1 s SYN timeout. What is left waits for the next poll, in
+  // order, within bounds: the newest beyond kTxBacklog frames, and all of
+  // it once the device has taken nothing for kTxStall (a peer that is
+  // gone), are freed and counted; TCP retransmits what mattered.
+  if (sent > 0) tx_progress_ = now;
+  outgoing_.erase(outgoing_.begin(), outgoing_.begin() + static_cast<std::ptrdiff_t>(sent));
+  const size_t keep = now - tx_progress_ > kTxStall ? 0 : std::min(outgoing_.size(), kTxBacklog);
+  for (size_t i = keep; i < outgoing_.size(); ++i) net_.drop(outgoing_[i], net::Drop::TxFull);
+  outgoing_.resize(keep);
 }
 
 }  // namespace percore::core

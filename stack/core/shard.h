@@ -25,6 +25,11 @@ namespace percore::core {
 class Shard {
  public:
   static constexpr std::uint16_t kBurst = 32;
+  // What a full TX ring did not take waits for the next poll, up to this
+  // many frames, and while the device takes some at least every kTxStall.
+  static constexpr std::size_t kTxBacklog = 2048;
+  static constexpr Duration kTxStall = std::chrono::milliseconds(10);
+  static constexpr Duration kTxRetry = std::chrono::microseconds(20);
 
   struct Options {
     net::ArpConfig arp;
@@ -90,7 +95,9 @@ class Shard {
   std::unique_ptr<dev::FaultInjector> rx_faults_;
   std::unique_ptr<dev::FaultInjector> tx_faults_;
   std::vector<rte_mbuf*> faulted_;  // scratch: frames leaving an injector
-  std::vector<rte_mbuf*> outgoing_;  // scratch: this poll's frames for the device
+  // Frames for the device: this poll's, after those it did not take yet.
+  std::vector<rte_mbuf*> outgoing_;
+  Instant tx_progress_{};  // the device last took a frame, or had none waiting
   RedirectTable* redirect_;
   RedirectStats redirect_stats_;
   bool detached_ = false;
