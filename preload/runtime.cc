@@ -59,10 +59,10 @@ void ShardBox::note_traffic_locked(Instant now) {
 void ShardBox::dispatch_locked() {
   if (!sockets.has_ready()) return;  // the common case of a poll: nothing
   bool any = false;
-  const std::vector<api::SocketId> ready = sockets.take_ready();
-  if (ready.empty()) return;
+  sockets.take_ready(ready_scratch);
+  if (ready_scratch.empty()) return;
   changes.fetch_add(1, std::memory_order_release);
-  for (api::SocketId id : ready) {
+  for (api::SocketId id : ready_scratch) {
     auto it = owners.find(id.index);
     if (it == owners.end()) continue;
     it->second->on_ready();

@@ -67,6 +67,7 @@ struct ShardBox {
   std::atomic<std::uint64_t> changes{0};
   IdleTicks& idle;
   std::uint64_t frames_seen = 0;  // frames in and out when last looked (under mu)
+  std::vector<api::SocketId> ready_scratch;  // dispatch_locked's, kept (under mu)
   // SocketId.index -> the interposer's socket, for readiness. A socket
   // removes itself (under mu) before it goes away.
   absl::flat_hash_map<std::uint32_t, ReadyTarget*> owners;

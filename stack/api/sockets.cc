@@ -410,9 +410,10 @@ std::expected<std::uint32_t, Errc> Sockets::unsent(SocketId s) const {
   return tcb->send_queued() + (fin_unacked ? 1u : 0u);
 }
 
-std::vector<SocketId> Sockets::take_ready() {
-  std::vector<SocketId> out;
-  for (const auto& r : tcp_.take_ready()) {
+void Sockets::take_ready(std::vector<SocketId>& out) {
+  out.clear();
+  tcp_.take_ready(ready_scratch_);
+  for (const auto& r : ready_scratch_) {
     if (r.tcb != nullptr) {
       if (auto it = tcb_owner_.find(r.tcb); it != tcb_owner_.end()) out.push_back(it->second);
     } else if (r.listener != nullptr) {
@@ -420,7 +421,6 @@ std::vector<SocketId> Sockets::take_ready() {
         out.push_back(it->second);
     }
   }
-  return out;
 }
 
 }  // namespace percore::api

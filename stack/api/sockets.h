@@ -144,7 +144,13 @@ class Sockets {
   bool owns(const tcp::FourTuple& t) const { return tcp_.owns(t); }
 
   // Sockets whose events() may have changed since the last call.
-  std::vector<SocketId> take_ready();
+  // `out` is cleared and filled (a kept vector: no allocation per poll).
+  void take_ready(std::vector<SocketId>& out);
+  std::vector<SocketId> take_ready() {
+    std::vector<SocketId> out;
+    take_ready(out);
+    return out;
+  }
   bool has_ready() const { return tcp_.has_ready(); }
 
   std::size_t open_sockets() const { return live_; }
@@ -170,6 +176,7 @@ class Sockets {
   void forget(SocketId s);
 
   tcp::TcpLayer& tcp_;
+  std::vector<tcp::TcpLayer::Ready> ready_scratch_;  // take_ready's, kept
   std::vector<Socket> table_;
   std::vector<std::uint32_t> free_;
   absl::flat_hash_map<const tcp::Tcb*, SocketId> tcb_owner_;

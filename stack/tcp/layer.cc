@@ -561,15 +561,14 @@ void TcpLayer::close(Tcb* tcb, Instant now) {
   after_event(*s);
 }
 
-std::vector<TcpLayer::Ready> TcpLayer::take_ready() {
-  std::vector<Ready> out;
+void TcpLayer::take_ready(std::vector<Ready>& out) {
+  out.clear();
   out.swap(ready_);
   for (Ready& r : out) {
     if (r.tcb != nullptr)
       if (TcbState* s = state_of(r.tcb)) s->ready = false;
     if (r.listener != nullptr) r.listener->ready_queued = false;
   }
-  return out;
 }
 
 }  // namespace percore::tcp

@@ -149,7 +149,14 @@ class TcpLayer {
     Tcb* tcb = nullptr;
     Listener* listener = nullptr;
   };
-  std::vector<Ready> take_ready();
+  // `out` is cleared and filled; its buffer and the layer's trade places,
+  // so a caller that keeps `out` allocates nothing once both have grown.
+  void take_ready(std::vector<Ready>& out);
+  std::vector<Ready> take_ready() {
+    std::vector<Ready> out;
+    take_ready(out);
+    return out;
+  }
   bool has_ready() const { return !ready_.empty(); }
 
   std::size_t connections() const { return flows_.size(); }
