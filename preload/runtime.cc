@@ -282,6 +282,9 @@ void Runtime::print_stats(bool wait_for_locks) {
                  engine_->port().total_mbufs(s.queue()), getpid(), s.queue(), t.retransmits,
                  t.rto_expirations, t.fast_retransmits, t.loss_probes, t.lost_retransmits);
   }
+  std::fprintf(stderr, "percore: pid %d waiting: polled without a frame %.3f s, parked %.3f s\n", getpid(),
+               static_cast<double>(empty_poll_ns_.load(std::memory_order_relaxed)) / 1e9,
+               static_cast<double>(parked_ns_.load(std::memory_order_relaxed)) / 1e9);
   if (boxes_.size() > 1)
     std::fprintf(stderr, "percore: pid %d: %lu connections moved to the shard of the thread using them\n",
                  getpid(), migrations_.load(std::memory_order_relaxed));
@@ -362,9 +365,23 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
   // idle, so the next round need not probe them again; and the first poll
   // after it tells the spin window whether the park came too early.
   bool quiet = false;
+  // The time of rounds that found no frame, added up once on return.
+  Duration empty{0};
+  Instant round_start = start;
+  bool last_empty = false;
+  struct AddOnReturn {
+    std::atomic<std::uint64_t>& total;
+    Duration& d;
+    ~AddOnReturn() {
+      if (d.count() > 0) total.fetch_add(static_cast<std::uint64_t>(d.count()), std::memory_order_relaxed);
+    }
+  } add_empty{empty_poll_ns_, empty};
   for (unsigned round = 1;; ++round) {
     const Instant t = now();
+    if (last_empty) empty += t - round_start;
+    round_start = t;
     const unsigned received = started() ? poll_all(t) : 0;
+    last_empty = received == 0;
     if (quiet && window != nullptr) window->park_ended(received > 0);
     if (received > 0 && window != nullptr &&
         (keeps_polling || !keep_polling_.exchange(true, std::memory_order_acq_rel))) {
@@ -404,8 +421,13 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
       ts.tv_sec = wait_us.count() / 1'000'000;
       ts.tv_nsec = (wait_us.count() % 1'000'000) * 1000;
     }
+    const Instant parked_at = now();
     const int n = libc().ppoll(park.data(), park.size(), &ts, nullptr);
     const int saved = errno;
+    const Instant woke = now();
+    parked_ns_.fetch_add(static_cast<std::uint64_t>((woke - parked_at).count()), std::memory_order_relaxed);
+    last_empty = false;  // the park is counted apart
+    round_start = woke;
     for (auto& box : boxes_) box->parked.fetch_sub(1, std::memory_order_acq_rel);
     if (n < 0 && saved == EINTR && interrupted()) return WaitResult::Interrupted;
     if (n == 0) quiet = true;

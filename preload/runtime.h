@@ -200,6 +200,11 @@ class Runtime {
   // because frames keep arriving (see wait()).
   std::atomic<bool> keep_polling_{false};
   std::atomic<std::uint64_t> migrations_{0};  // connections moved to their user's shard
+  // Where waiting threads spent their time (PERCORE_STATS): polling rounds
+  // that found no frame, and parked in ppoll. What is left of a thread's
+  // CPU time is the application's work and the stack's.
+  std::atomic<std::uint64_t> empty_poll_ns_{0};
+  std::atomic<std::uint64_t> parked_ns_{0};
 };
 
 // A thread blocked in accept() on `port`, for as long as it waits.
