@@ -21,12 +21,6 @@ class RackTest : public InFlightTest {
     EXPECT_TRUE(tcb != nullptr && tcb->sack());
     return tcb;
   }
-  // An ACK of `ack` with SACK blocks given as segment index ranges [a, b).
-  void sack_ack(Seq ack, std::initializer_list<std::pair<unsigned, unsigned>> blocks) {
-    Seg s = seg(kAck).with_seq(R).with_ack(ack);
-    for (auto [a, b] : blocks) s.sack(at(a), at(b));
-    rx(s);
-  }
   // The segments sent now, as segment indices.
   std::vector<unsigned> sent_indices() {
     std::vector<unsigned> out;

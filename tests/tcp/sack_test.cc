@@ -142,12 +142,6 @@ class SackSender : public InFlightTest {
     EXPECT_TRUE(tcb != nullptr && tcb->sack());
     return tcb;
   }
-  // An ACK of `ack` with SACK blocks given as segment index ranges [a, b).
-  void sack_ack(Seq ack, std::initializer_list<std::pair<unsigned, unsigned>> blocks) {
-    Seg s = seg(kAck).with_seq(R).with_ack(ack);
-    for (auto [a, b] : blocks) s.sack(at(a), at(b));
-    rx(s);
-  }
 };
 
 TEST_F(SackSender, LossOfTheFirstSegmentIsRepairedAlone) {

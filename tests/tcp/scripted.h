@@ -7,6 +7,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "tests/tcp/harness.h"
 
@@ -122,6 +123,12 @@ class InFlightTest : public ScriptedTest {
     Seg s = seg(kAck).with_seq(at(i)).with_ack(R).data(data_.substr(off, kMss));
     if (off + kMss >= data_.size()) s.flags |= kPsh;
     return s;
+  }
+  // An ACK of `ack` with SACK blocks given as segment index ranges [a, b).
+  void sack_ack(Seq ack, std::initializer_list<std::pair<unsigned, unsigned>> blocks) {
+    Seg s = seg(kAck).with_seq(R).with_ack(ack);
+    for (auto [a, b] : blocks) s.sack(at(a), at(b));
+    rx(s);
   }
 
   std::string data_;
