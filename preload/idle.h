@@ -90,7 +90,6 @@ class SpinWindow {
     if (next != ns) ns_.store(next, std::memory_order_relaxed);
   }
 
-  Duration base() const { return base_; }
   Duration max() const { return max_; }
 
  private:

@@ -103,9 +103,10 @@ class Runtime {
   unsigned poll_all(Instant now);
 
   // Waits until `ready()` is true: polls for PERCORE_SPIN_US (one waiting
-  // thread at a time goes on while frames arrive), then parks on the
-  // shards' wake fds and `kernel_fds` (poll(2) entries; their revents are
-  // filled when they fire) in ticks of at most PERCORE_PARK_US
+  // thread at a time for the adaptive SpinWindow instead, going on while
+  // frames arrive), then parks on the shards' wake fds and `kernel_fds`
+  // (poll(2) entries; their revents are filled when they fire) in ticks of
+  // at most PERCORE_PARK_US
   // (PERCORE_IDLE_PARK_US once no frame went in or out for PERCORE_IDLE_MS).
   // Interrupted when a signal handler ran, unless `restartable` and every
   // handler that ran was installed with SA_RESTART.
@@ -196,8 +197,8 @@ class Runtime {
  public:
   std::atomic<std::uint64_t> signals_{0};            // every handler run
   std::atomic<std::uint64_t> signals_no_restart_{0};  // handlers without SA_RESTART
-  // Held by the one waiting thread that goes on polling past its spin
-  // because frames keep arriving (see wait()).
+  // Held by the one waiting thread that polls for the adaptive window and
+  // goes on while frames keep arriving (see wait()).
   std::atomic<bool> keep_polling_{false};
   std::atomic<std::uint64_t> migrations_{0};  // connections moved to their user's shard
   // Where waiting threads spent their time (PERCORE_STATS): polling rounds

@@ -566,7 +566,7 @@ bool Socket::materialize(int fd) {
   if (!rt.ensure_started()) return false;  // the kernel's listener still serves
   register_exit_flush();
   std::lock_guard registry(groups_mu());
-  const std::pair<std::uint32_t, std::uint16_t> key{bound_.ip.value, bound_.port};
+  const ListenKey key{bound_.ip.value, bound_.port};
   if (auto it = groups().find(key); it != groups().end()) {
     if (auto group = it->second.lock()) {
       // Linux: only SO_REUSEPORT on both lets a second socket listen here;

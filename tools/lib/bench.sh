@@ -35,6 +35,7 @@ BENCH_ALL_WORKLOADS=(sockperf memcached nginx iperf3 callgrind idle)
 BENCH_CONFIGS=("${BENCH_ALL_CONFIGS[@]}")
 BENCH_WORKLOADS=("${BENCH_ALL_WORKLOADS[@]}")
 BENCH_PERCORE_ENV=()
+BENCH_ORDER=()  # this round's order of BENCH_CONFIGS
 BENCH_MEMIF_SOCK=/run/percore-bench.sock
 BENCH_MEMIF_SERVER_IP=198.18.1.1
 BENCH_MEMIF_CLIENT_IP=198.18.1.2
@@ -406,33 +407,27 @@ CONF
 # configurations rotated by two each round (Linux and percore still
 # alternate).
 bench_round() {
-  local round=$1 order=() i n=${#BENCH_CONFIGS[@]} config
-  for ((i = 0; i < n; i++)); do order+=("${BENCH_CONFIGS[(i + 2 * round) % n]}"); done
-  echo "-- round $((round + 1)) of $BENCH_ROUNDS: ${order[*]}" >&2
-  if bench_wants sockperf; then
-    for config in "${order[@]}"; do
-      bench_serve "$round" "$config" sockperf "$BENCH_PORT_SOCKPERF" "sockperf-64B sockperf-1KiB" \
-        sockperf server --tcp -i 0.0.0.0 -p "$BENCH_PORT_SOCKPERF"
-    done
-  fi
-  if bench_wants memcached; then
-    for config in "${order[@]}"; do
-      bench_serve "$round" "$config" memcached "$BENCH_PORT_MEMCACHED" "memcached-16c memcached-64c" \
-        memcached -u root -t 1 -p "$BENCH_PORT_MEMCACHED" -U 0 -m 1024 -c 1024
-    done
-  fi
-  if bench_wants nginx; then
-    for config in "${order[@]}"; do
-      bench_serve "$round" "$config" nginx "$BENCH_PORT_NGINX" "nginx-wrk nginx-ab" \
-        nginx -c "$BENCH_NGINX_CONF"
-    done
-  fi
-  if bench_wants iperf3; then
-    for config in "${order[@]}"; do
-      bench_serve "$round" "$config" iperf3 "$BENCH_PORT_IPERF" iperf3 \
-        iperf3 -4 -s -p "$BENCH_PORT_IPERF"
-    done
-  fi
+  local round=$1 i n=${#BENCH_CONFIGS[@]}
+  BENCH_ORDER=()
+  for ((i = 0; i < n; i++)); do BENCH_ORDER+=("${BENCH_CONFIGS[(i + 2 * round) % n]}"); done
+  echo "-- round $((round + 1)) of $BENCH_ROUNDS: ${BENCH_ORDER[*]}" >&2
+  bench_each "$round" sockperf "$BENCH_PORT_SOCKPERF" "sockperf-64B sockperf-1KiB" \
+    sockperf server --tcp -i 0.0.0.0 -p "$BENCH_PORT_SOCKPERF"
+  bench_each "$round" memcached "$BENCH_PORT_MEMCACHED" "memcached-16c memcached-64c" \
+    memcached -u root -t 1 -p "$BENCH_PORT_MEMCACHED" -U 0 -m 1024 -c 1024
+  bench_each "$round" nginx "$BENCH_PORT_NGINX" "nginx-wrk nginx-ab" nginx -c "$BENCH_NGINX_CONF"
+  bench_each "$round" iperf3 "$BENCH_PORT_IPERF" iperf3 iperf3 -4 -s -p "$BENCH_PORT_IPERF"
+}
+
+# bench_each ROUND NAME PORT WORKLOADS CMD...: bench_serve on every
+# configuration in this round's order, when the run measures NAME (--only).
+bench_each() {
+  local round=$1 name=$2 port=$3 workloads=$4 config
+  shift 4
+  bench_wants "$name" || return 0
+  for config in "${BENCH_ORDER[@]}"; do
+    bench_serve "$round" "$config" "$name" "$port" "$workloads" "$@"
+  done
 }
 
 # bench_wants WORKLOAD: whether this run measures WORKLOAD (--only).
