@@ -33,10 +33,9 @@ class ScopedSigmask {
  public:
   explicit ScopedSigmask(const sigset_t* mask) : active_(mask != nullptr) {
     if (!active_) return;
-    const Runtime& rt = Runtime::get();
-    const std::uint64_t before = rt.signals_.load(std::memory_order_acquire);
+    const SignalWatch signals;
     pthread_sigmask(SIG_SETMASK, mask, &saved_);
-    delivered_ = rt.signals_.load(std::memory_order_acquire) != before;
+    delivered_ = signals.fired();
   }
   ~ScopedSigmask() {
     if (active_) pthread_sigmask(SIG_SETMASK, &saved_, nullptr);

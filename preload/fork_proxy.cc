@@ -133,9 +133,6 @@ bool call(const Request& req, const void* payload, Reply& rep, void* data, std::
 }
 
 // Whether a blocked call should stop for a signal that ran meanwhile.
-bool interrupted(std::uint64_t signals_at_entry) {
-  return Runtime::get().signals_.load(std::memory_order_acquire) != signals_at_entry;
-}
 
 }  // namespace
 
@@ -201,7 +198,7 @@ ssize_t send(const Socket* s, std::span<const iovec> iov, int flags, bool nonblo
     total += v.iov_len;
   }
   const bool dontwait = nonblocking || (flags & MSG_DONTWAIT);
-  const std::uint64_t signals = Runtime::get().signals_.load(std::memory_order_acquire);
+  const SignalWatch signals;
   std::size_t sent = 0;
   std::size_t vi = 0, off = 0;  // where `sent` is in iov
   while (sent < total || total == 0) {
@@ -233,7 +230,7 @@ ssize_t send(const Socket* s, std::span<const iovec> iov, int flags, bool nonblo
       return fail(rep.err);
     }
     if (dontwait) return sent > 0 ? static_cast<ssize_t>(sent) : fail(EAGAIN);
-    if (interrupted(signals)) return sent > 0 ? static_cast<ssize_t>(sent) : fail(EINTR);
+    if (signals.fired()) return sent > 0 ? static_cast<ssize_t>(sent) : fail(EINTR);
     nanosleep(&kRetry, nullptr);
   }
   return static_cast<ssize_t>(sent);
@@ -247,7 +244,7 @@ ssize_t recv(const Socket* s, std::span<const iovec> iov, int flags, bool nonblo
   }
   if (total == 0) return 0;
   const bool dontwait = nonblocking || (flags & MSG_DONTWAIT);
-  const std::uint64_t signals = Runtime::get().signals_.load(std::memory_order_acquire);
+  const SignalWatch signals;
   std::vector<std::uint8_t> data(std::min(total, kChunk));
   for (;;) {
     Reply rep{};
@@ -266,7 +263,7 @@ ssize_t recv(const Socket* s, std::span<const iovec> iov, int flags, bool nonblo
     }
     if (rep.err != EAGAIN) return fail(rep.err);
     if (dontwait) return fail(EAGAIN);
-    if (interrupted(signals)) return fail(EINTR);
+    if (signals.fired()) return fail(EINTR);
     nanosleep(&kRetry, nullptr);
   }
 }

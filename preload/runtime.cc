@@ -17,6 +17,7 @@
 #include <cstdlib>
 
 #include "preload/libc.h"
+#include "preload/privileges.h"
 #include "preload/shared.h"
 #include "preload/socket.h"
 
@@ -118,6 +119,81 @@ bool Runtime::ensure_started() {
     errno = EINVAL;
     return false;
   }
+  if (!privileges_suffice_locked(*c) || !start_locked(*c)) {
+    start_failed_ = true;
+    start_impossible_ = true;
+    start_errno_ = ENETDOWN;
+    errno = ENETDOWN;
+    return false;
+  }
+  return true;
+}
+
+bool Runtime::privileges_suffice_locked(const config::Config& c) {
+  const std::string missing = missing_privileges(c.dev, c.queues);
+  if (missing.empty()) return true;
+  std::fprintf(stderr,
+               "percore: PERCORE_DEV=%s needs %s, which this process (uid %u) does not have: %s. "
+               "Start it as root and let it drop privileges itself (memcached -u, nginx's user), "
+               "or give it the capability (docs/SERVICES.md)\n",
+               c.dev.to_string().c_str(), missing.c_str(), static_cast<unsigned>(geteuid()),
+               c.strict ? "stopping (PERCORE_STRICT=1)" : "its TCP sockets are the Linux kernel's");
+  if (c.strict) std::abort();
+  return false;
+}
+
+bool Runtime::can_serve() {
+  if (started() || forked_away_) return true;
+  std::lock_guard lock(start_mu_);
+  if (start_impossible_) return false;
+  if (privileges_checked_) return true;
+  const config::Config* c = config();
+  if (c == nullptr) return true;  // the configuration's own error, reported by the caller
+  if (!privileges_suffice_locked(*c)) {
+    start_failed_ = true;
+    start_impossible_ = true;
+    start_errno_ = ENETDOWN;
+    return false;
+  }
+  privileges_checked_ = true;
+  return true;
+}
+
+void Runtime::before_privilege_drop() {
+  if (started() || forked_away_) return;
+  const config::Config* c = config();
+  if (c == nullptr || capabilities_needed(c->dev) == 0) return;
+  // Without the privileges now, the start cannot succeed either; the
+  // process's first socket says so (can_serve).
+  if (!missing_privileges(c->dev, c->queues).empty()) return;
+  (void)ensure_started();
+}
+
+bool Runtime::take_rx_interrupt(int fd) {
+  char link[64];
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = readlink(path.c_str(), link, sizeof link - 1);
+  if (n <= 0 || std::string_view(link, static_cast<std::size_t>(n)) != "/dev/net/tun") return false;
+  rx_fds_.push_back(fd);
+  return true;
+}
+
+namespace {
+
+std::vector<int> open_fds() {
+  std::vector<int> fds;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(dir))
+      if (e->d_name[0] != '.' && std::atoi(e->d_name) != dirfd(dir)) fds.push_back(std::atoi(e->d_name));
+    closedir(dir);
+  }
+  std::sort(fds.begin(), fds.end());
+  return fds;
+}
+
+}  // namespace
+
+bool Runtime::start_locked(const config::Config& c) {
   // DPDK's drivers install signal handlers of their own (net_tap: SIGIO on
   // every received frame); those are not the application's.
   // The threads DPDK starts (interrupts, multi-process) inherit this
@@ -139,16 +215,21 @@ bool Runtime::ensure_started() {
     room = {files.rlim_max, files.rlim_max};
     raised = setrlimit(RLIMIT_NOFILE, &room) == 0;
   }
-  auto engine = core::Engine::start(config::engine_config(*c), now());
+  const std::vector<int> before = open_fds();
+  auto engine = core::Engine::start(config::engine_config(c), now());
+  // The device (a raw socket, the TAP) is the stack's and was opened with
+  // privileges the program may have dropped since: a program it execs must
+  // not inherit it.
+  for (int fd : open_fds())
+    if (!std::binary_search(before.begin(), before.end(), fd))
+      libc().fcntl(fd, F_SETFD, libc().fcntl(fd, F_GETFD) | FD_CLOEXEC);
   if (raised) setrlimit(RLIMIT_NOFILE, &files);
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   internal_ = false;
   if (!engine) {
-    std::fprintf(stderr, "percore: %s\n", config::describe(engine.error(), *c).c_str());
-    if (c->strict) std::abort();
-    start_failed_ = true;
-    start_errno_ = ENETDOWN;
-    errno = ENETDOWN;
+    std::fprintf(stderr, "percore: %s\n", config::describe(engine.error(), c).c_str());
+    if (c.strict) std::abort();
+    rx_fds_.clear();
     return false;
   }
   engine_ = std::move(*engine);
@@ -158,17 +239,15 @@ bool Runtime::ensure_started() {
     std::fprintf(stderr, "percore: more than %d processes share the device\n",
                  SharedRegistry::kSlots);
     engine_.reset();
-    start_failed_ = true;
-    start_errno_ = ENETDOWN;
-    errno = ENETDOWN;
+    rx_fds_.clear();
     return false;
   }
   const bool shared = registry.shared(slot_);
-  idle_ = std::make_unique<IdleTicks>(std::chrono::microseconds(c->park_us),
-                                      std::chrono::microseconds(c->idle_park_us),
-                                      std::chrono::milliseconds(c->idle_ms), now());
-  spin_ = std::make_unique<SpinWindow>(std::chrono::microseconds(c->spin_us),
-                                       std::chrono::microseconds(c->spin_max_us));
+  idle_ = std::make_unique<IdleTicks>(std::chrono::microseconds(c.park_us),
+                                      std::chrono::microseconds(c.idle_park_us),
+                                      std::chrono::milliseconds(c.idle_ms), now());
+  spin_ = std::make_unique<SpinWindow>(std::chrono::microseconds(c.spin_us),
+                                       std::chrono::microseconds(c.spin_max_us));
   for (std::size_t i = 0; i < engine_->shard_count(); ++i) {
     boxes_.push_back(std::make_unique<ShardBox>(engine_->shard(i), *idle_));
     if (!shared) continue;
@@ -192,7 +271,7 @@ bool Runtime::ensure_started() {
     boxes_[0]->shard.announce(now());
   }
   started_.store(true, std::memory_order_release);
-  if (c->stats) std::atexit([] { Runtime::get().print_stats(/*wait_for_locks=*/false); });
+  if (c.stats) std::atexit([] { Runtime::get().print_stats(/*wait_for_locks=*/false); });
   {
     // The progress thread takes no signals: a process-directed signal must
     // reach (and interrupt) an application thread, as it would on Linux.
@@ -319,13 +398,8 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
   const config::Config& c = *config();
   const Instant start = now();
   const Duration base_spin = std::chrono::microseconds(c.spin_us);
-  const std::uint64_t signals_at_start = signals_.load(std::memory_order_acquire);
-  const std::uint64_t no_restart_at_start = signals_no_restart_.load(std::memory_order_acquire);
-  auto interrupted = [&] {
-    if (restartable)
-      return signals_no_restart_.load(std::memory_order_acquire) != no_restart_at_start;
-    return signals_.load(std::memory_order_acquire) != signals_at_start;
-  };
+  const SignalWatch signals(restartable);
+  auto interrupted = [&] { return signals.fired(); };
   // While spinning, ready() (which takes locks) runs again only after a
   // poll changed some socket's readiness, or every kRecheckEvery rounds for
   // what changes without the stack (a socket shut down by another thread);
@@ -414,6 +488,13 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
       std::unique_lock lock(box->mu, std::try_to_lock);
       if (lock.owns_lock()) until = std::min(until, box->shard.next_deadline());
     }
+    // One parked thread at a time also waits for the device's frames where
+    // it can (the TAP's queues): it wakes for the first and wakes the
+    // others through the shards' eventfds if their sockets became ready.
+    const std::size_t wake_end = park.size();
+    const bool rx_watch = !rx_fds_.empty() && !rx_watcher_.exchange(true, std::memory_order_acq_rel);
+    if (rx_watch)
+      for (int fd : rx_fds_) park.push_back({fd, POLLIN, 0});
     const auto wait_us = std::chrono::duration_cast<std::chrono::microseconds>(until - now());
     // poll(2) counts milliseconds; ppoll(2) gives the tick its resolution.
     timespec ts{0, 0};
@@ -424,6 +505,7 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
     const Instant parked_at = now();
     const int n = libc().ppoll(park.data(), park.size(), &ts, nullptr);
     const int saved = errno;
+    if (rx_watch) rx_watcher_.store(false, std::memory_order_release);
     const Instant woke = now();
     parked_ns_.fetch_add(static_cast<std::uint64_t>((woke - parked_at).count()), std::memory_order_relaxed);
     last_empty = false;  // the park is counted apart
@@ -432,7 +514,7 @@ WaitResult Runtime::wait(absl::FunctionRef<bool()> ready, std::optional<Instant>
     if (n < 0 && saved == EINTR && interrupted()) return WaitResult::Interrupted;
     if (n == 0) quiet = true;
     if (n > 0) {
-      for (std::size_t i = kernel_fds.size(); i < park.size(); ++i) {
+      for (std::size_t i = kernel_fds.size(); i < wake_end; ++i) {
         if (park[i].revents == 0) continue;
         std::uint64_t value;
         [[maybe_unused]] auto r = libc().read(park[i].fd, &value, sizeof value);
@@ -452,6 +534,21 @@ namespace {
 struct sigaction g_app_handlers[_NSIG];
 std::mutex g_handlers_mu;
 
+// The application's handlers that ran on this thread; read by the same
+// thread only. Initial-exec TLS: a preloaded library's is static, so the
+// handler reaches it without an allocation.
+struct HandlerRuns {
+  std::uint64_t any;
+  std::uint64_t no_restart;
+};
+thread_local HandlerRuns t_handler_runs __attribute__((tls_model("initial-exec"))) = {0, 0};
+
+std::uint64_t handler_runs(bool restartable) {
+  const HandlerRuns& r = t_handler_runs;
+  return restartable ? __atomic_load_n(&r.no_restart, __ATOMIC_ACQUIRE)
+                     : __atomic_load_n(&r.any, __ATOMIC_ACQUIRE);
+}
+
 void trampoline(int signo, siginfo_t* info, void* context) {
   const struct sigaction& app = g_app_handlers[signo];
   Runtime::get().on_signal(signo);
@@ -468,10 +565,16 @@ bool is_function(const struct sigaction& act) {
 
 }  // namespace
 
+SignalWatch::SignalWatch(bool restartable)
+    : restartable_(restartable), at_start_(handler_runs(restartable)) {}
+
+bool SignalWatch::fired() const { return handler_runs(restartable_) != at_start_; }
+
 void Runtime::on_signal(int signo) {
-  signals_.fetch_add(1, std::memory_order_acq_rel);
+  // The handler runs on this thread, between any two of its instructions.
+  __atomic_add_fetch(&t_handler_runs.any, 1, __ATOMIC_RELEASE);
   if ((g_app_handlers[signo].sa_flags & SA_RESTART) == 0)
-    signals_no_restart_.fetch_add(1, std::memory_order_acq_rel);
+    __atomic_add_fetch(&t_handler_runs.no_restart, 1, __ATOMIC_RELEASE);
 }
 
 void Runtime::install_handler(int signo, const struct sigaction* act, struct sigaction* old,

@@ -80,6 +80,21 @@ struct ShardBox {
 
 enum class WaitResult { Ready, TimedOut, Interrupted };
 
+// Whether one of the application's signal handlers ran on the calling
+// thread since this was made (percore's trampoline counts them per thread):
+// only the thread that ran a handler sees EINTR, as on Linux, never another
+// thread of the process. `restartable`: only handlers without SA_RESTART
+// count (a call Linux restarts after SA_RESTART handlers).
+class SignalWatch {
+ public:
+  explicit SignalWatch(bool restartable = false);
+  bool fired() const;
+
+ private:
+  bool restartable_;
+  std::uint64_t at_start_;
+};
+
 class Runtime {
  public:
   static Runtime& get();
@@ -90,6 +105,26 @@ class Runtime {
   // when it cannot run. Never throws, never panics.
   bool ensure_started();
   bool started() const { return started_.load(std::memory_order_acquire); }
+  // Whether this process's TCP sockets can be the stack's: it runs, or can
+  // start here. False once it cannot (the process lacks the device's
+  // privileges, or the device failed to start), the reason printed once:
+  // the sockets are then the kernel's, as they would be without percore
+  // (PERCORE_STRICT=1 stops the program instead).
+  bool can_serve();
+  // Before a call that takes the effective capabilities away (setuid to a
+  // user, capset): the stack starts while the device can still be opened,
+  // and the call then drops the privileges exactly as asked. A stack that
+  // needs no privilege (memif) still starts lazily.
+  void before_privilege_drop();
+  // During the stack's start: DPDK asked for SIGIO on `fd` (net_tap, a
+  // signal per received frame, which would interrupt the application's
+  // system calls). percore asks for none and polls `fd` from a parked
+  // thread instead: the wake-up the signal was for. False: not a device
+  // percore knows (the request goes through).
+  bool take_rx_interrupt(int fd);
+  // True while this thread starts the stack: calls made by DPDK, not the
+  // application.
+  static bool starting_stack() { return internal_; }
 
   std::size_t shard_count() const { return boxes_.size(); }
   ShardBox& box(std::size_t i) { return *boxes_[i]; }
@@ -108,8 +143,8 @@ class Runtime {
   // (poll(2) entries; their revents are filled when they fire) in ticks of
   // at most PERCORE_PARK_US
   // (PERCORE_IDLE_PARK_US once no frame went in or out for PERCORE_IDLE_MS).
-  // Interrupted when a signal handler ran, unless `restartable` and every
-  // handler that ran was installed with SA_RESTART.
+  // Interrupted when a signal handler ran on this thread, unless
+  // `restartable` and every handler that ran was installed with SA_RESTART.
   WaitResult wait(absl::FunctionRef<bool()> ready, std::optional<Instant> deadline,
                   std::span<pollfd> kernel_fds = {}, bool restartable = false);
 
@@ -166,6 +201,16 @@ class Runtime {
   std::atomic<bool> started_{false};
   bool start_failed_ = false;
   int start_errno_ = 0;
+  bool start_impossible_ = false;  // no privileges, or the device failed: sockets are the kernel's
+  bool privileges_checked_ = false;  // the device's privileges were there when first asked
+  bool start_locked(const config::Config& c);
+  // False, with the line that says what is missing, when the process cannot
+  // open the device (start_mu_ held).
+  bool privileges_suffice_locked(const config::Config& c);
+  // The device's receive descriptors, polled by one parked thread at a time
+  // (`rx_watcher_`) in place of the SIGIO DPDK asked for.
+  std::vector<int> rx_fds_;
+  std::atomic<bool> rx_watcher_{false};
   std::unique_ptr<core::Engine> engine_;
   std::vector<std::unique_ptr<ShardBox>> boxes_;
   // The polling tick, deeper once no frame went in or out for a while
@@ -195,8 +240,6 @@ class Runtime {
   static inline thread_local bool internal_ = false;
 
  public:
-  std::atomic<std::uint64_t> signals_{0};            // every handler run
-  std::atomic<std::uint64_t> signals_no_restart_{0};  // handlers without SA_RESTART
   // Held by the one waiting thread that polls for the adaptive window and
   // goes on while frames keep arriving (see wait()).
   std::atomic<bool> keep_polling_{false};

@@ -19,7 +19,9 @@
 #include "preload/epoll.h"
 #include "preload/fork_proxy.h"
 #include "preload/libc.h"
+#include "preload/privileges.h"
 #include "preload/runtime.h"
+#include "preload/user_memory.h"
 #include "preload/shared.h"
 #include "preload/socket.h"
 
@@ -88,6 +90,11 @@ int dup_into(int from, int to_rc) {
 }
 
 int fcntl_impl(int fd, int cmd, std::uintptr_t arg, bool is64) {
+  // net_tap asks for a SIGIO per received frame as the stack starts; a
+  // parked thread polls the descriptor instead (Runtime::take_rx_interrupt).
+  if (cmd == F_SETFL && (arg & O_ASYNC) && Runtime::starting_stack() &&
+      Runtime::get().take_rx_interrupt(fd))
+    arg &= ~static_cast<std::uintptr_t>(O_ASYNC);
   auto call = [&] {
     return is64 ? libc().fcntl64(fd, cmd, arg) : libc().fcntl(fd, cmd, arg);
   };
@@ -126,6 +133,9 @@ PERCORE_EXPORT int socket(int domain, int type, int protocol) {
     libc().close(fd);
     return fail(EINVAL);
   }
+  // The stack cannot run in this process (no privileges for the device, or
+  // it failed to start; said once): the kernel's socket, as without percore.
+  if (!Runtime::get().can_serve()) return fd;
   // The registry of processes sharing the device must exist before the
   // program forks its workers: made with its first TCP socket.
   SharedRegistry::get();
@@ -548,4 +558,46 @@ PERCORE_EXPORT sighandler_t signal(int signo, sighandler_t handler) {
   sigaddset(&act.sa_mask, signo);
   if (sigaction(signo, &act, &old) != 0) return SIG_ERR;
   return old.sa_handler;
+}
+
+// The calls that take the effective capabilities away (preload/privileges.h):
+// the stack opens its device first, while it still can; then the call does
+// exactly what it was asked.
+PERCORE_EXPORT int setuid(uid_t uid) {
+  if (loses_effective_root(geteuid(), uid)) Runtime::get().before_privilege_drop();
+  return libc().setuid(uid);
+}
+
+PERCORE_EXPORT int seteuid(uid_t euid) {
+  if (loses_effective_root(geteuid(), euid)) Runtime::get().before_privilege_drop();
+  return libc().seteuid(euid);
+}
+
+PERCORE_EXPORT int setreuid(uid_t ruid, uid_t euid) {
+  if (loses_effective_root(geteuid(), euid)) Runtime::get().before_privilege_drop();
+  return libc().setreuid(ruid, euid);
+}
+
+PERCORE_EXPORT int setresuid(uid_t ruid, uid_t euid, uid_t suid) {
+  if (loses_effective_root(geteuid(), euid)) Runtime::get().before_privilege_drop();
+  return libc().setresuid(ruid, euid, suid);
+}
+
+PERCORE_EXPORT int capset(cap_user_header_t header, cap_user_data_t data) {
+  // Only this thread's own sets (pid 0) with an effective set that gives up
+  // a capability the device needs; the kernel judges the arguments.
+  __user_cap_header_struct h{};
+  __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+  if (header != nullptr && data != nullptr && read_user(&h, header, sizeof h) && h.pid == 0) {
+    const std::size_t words = h.version == _LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
+    if (read_user(d, data, words * sizeof d[0])) {
+      const std::uint64_t effective =
+          std::uint64_t{d[0].effective} | (words == 2 ? std::uint64_t{d[1].effective} << 32 : 0);
+      const config::Config* c = Runtime::get().config();
+      if (c != nullptr &&
+          (capabilities_needed(c->dev) & effective_capabilities() & ~effective) != 0)
+        Runtime::get().before_privilege_drop();
+    }
+  }
+  return libc().capset(header, data);
 }

@@ -381,8 +381,9 @@ int Socket::bind(int fd, const sockaddr* addr, socklen_t len) {
   }
   auto at = endpoint_of(addr, len);
   const wire::Ipv4Addr ours = Runtime::get().address().addr;
-  if (!at || !(at->ip.is_any() || at->ip == ours)) {
-    // Loopback, another address, or a bad argument: the kernel's, with its errors.
+  if (!at || !(at->ip.is_any() || at->ip == ours) || !Runtime::get().can_serve()) {
+    // Loopback, another address, a bad argument, or a process the stack
+    // cannot run in: the kernel's, with its errors.
     const int rc = libc().bind(fd, addr, len);
     if (rc == 0) become_kernel(fd);
     return rc;
@@ -518,6 +519,14 @@ int Socket::listen(int fd, int backlog) {
       }
     return 0;
   }
+  if (!Runtime::get().can_serve()) {
+    // The stack cannot run here (said once): a socket bound to INADDR_ANY
+    // is the kernel's; one bound to the stack's address has none to serve it.
+    if (bound_ours_) return fail(ENETDOWN);
+    const int rc = libc().listen(fd, backlog);
+    if (rc == 0) become_kernel(fd);
+    return rc;
+  }
   if (!bound_ours_) {
     // INADDR_ANY (or unbound, which Linux binds to INADDR_ANY): the kernel
     // listens too, and picks the port when there is none yet.
@@ -640,8 +649,7 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
   // The stack may start here (a listener materialises where first waited
   // on): a signal meanwhile interrupts this accept, as it would Linux's.
   // SA_RESTART handlers restart it (without SO_RCVTIMEO), as in the wait below.
-  auto& signal_count = rcvtimeo_ == Duration::zero() ? rt.signals_no_restart_ : rt.signals_;
-  const std::uint64_t signals_at_entry = signal_count.load(std::memory_order_acquire);
+  const SignalWatch signals(rcvtimeo_ == Duration::zero());
   std::shared_ptr<ListenGroup> group;
   const unsigned generation = listen_generation_.load(std::memory_order_acquire);
   {
@@ -721,7 +729,7 @@ int Socket::accept(int fd, sockaddr* addr, socklen_t* len, int flags) {
     return got ? (result >= 0 ? result : fail(error)) : fail(EAGAIN);
   }
   if (try_accept()) return result >= 0 ? result : fail(error);
-  if (signal_count.load(std::memory_order_acquire) != signals_at_entry) return fail(EINTR);
+  if (signals.fired()) return fail(EINTR);
   const AcceptWaiting waiting(bound_.port);
   pollfd kernel{fd, POLLIN, 0};
   std::span<pollfd> kernel_fds;
@@ -740,7 +748,7 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
   Runtime& rt = Runtime::get();
   // A signal that arrives while the stack starts interrupts this connect,
   // as it would interrupt Linux's (the wait below counts from its start).
-  const std::uint64_t signals_at_entry = rt.signals_.load(std::memory_order_acquire);
+  const SignalWatch signals;
   std::unique_lock lock(mu_);
   if (mode() == Mode::Kernel || (mode() == Mode::Percore && listener_)) {
     lock.unlock();
@@ -792,14 +800,16 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
   const config::Config* c = rt.config();
   const bool reachable = remote && !remote->ip.is_loopback() && !remote->ip.is_any() &&
                          c != nullptr && (ours.contains(remote->ip) || c->gw.has_value());
-  if (!reachable) {
-    // Loopback, an unreachable destination, or a bad argument: the kernel's.
+  if (!reachable || (mode() != Mode::Percore && !become_percore())) {
+    // A stack that could not start in a forked child: ENETDOWN, as before.
+    if (reachable && rt.can_serve()) return -1;
+    // Loopback, an unreachable destination, a bad argument, or a process
+    // the stack cannot run in (said once): the kernel's.
     lock.unlock();
     const int rc = libc().connect(fd, addr, len);
     if (rc == 0 || errno == EINPROGRESS) become_kernel(fd);
     return rc;
   }
-  if (mode() != Mode::Percore && !become_percore()) return -1;
   ShardBox& box = rt.home();
   {
     std::lock_guard box_lock(box.mu);
@@ -824,7 +834,7 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
   replay_options(fd);
   lock.unlock();
   if (nonblocking_.load(std::memory_order_relaxed)) return fail(EINPROGRESS);
-  if (rt.signals_.load(std::memory_order_acquire) != signals_at_entry) return fail(EINTR);
+  if (signals.fired()) return fail(EINTR);
   auto done = [&] { return (stack_events() & (kConnected | kError | kHup)) != 0; };
   const WaitResult w = rt.wait(done, deadline(false), {}, false);
   if (w == WaitResult::Interrupted) return fail(EINTR);

@@ -6,6 +6,7 @@
 // X(return type, name, parameter types)
 #pragma once
 
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -71,4 +72,9 @@
   X(int, __ppoll_chk,                                                                    \
     (struct pollfd*, nfds_t, const struct timespec*, const sigset_t*, size_t))           \
   X(int, sigaction, (int, const struct sigaction*, struct sigaction*))                   \
-  X(sighandler_t, signal, (int, sighandler_t))
+  X(sighandler_t, signal, (int, sighandler_t))                                           \
+  X(int, setuid, (uid_t))                                                                \
+  X(int, seteuid, (uid_t))                                                               \
+  X(int, setreuid, (uid_t, uid_t))                                                       \
+  X(int, setresuid, (uid_t, uid_t, uid_t))                                               \
+  X(int, capset, (cap_user_header_t, cap_user_data_t))
