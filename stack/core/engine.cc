@@ -14,6 +14,11 @@ std::expected<std::unique_ptr<Engine>, EngineError> Engine::start(const EngineCo
                                                                   Instant now) {
   using Part = EngineError::Part;
   std::unique_ptr<Engine> engine(new Engine(config));
+  if (config.eal.device.kind == dev::DeviceKind::Tap) {
+    auto claim = dev::claim_tap(config.eal.device.iface);
+    if (!claim) return std::unexpected(EngineError{Part::Device, claim.error()});
+    engine->tap_claim_ = *claim;
+  }
   auto port_id = dev::start_eal(config.eal);
   if (!port_id) return std::unexpected(EngineError{Part::Device, port_id.error()});
   engine->eal_started_ = true;
@@ -80,6 +85,7 @@ Engine::~Engine() {
   pcap_.reset();
   port_.reset();
   if (eal_started_) dev::stop_eal();
+  if (tap_claim_ >= 0) ::close(tap_claim_);
 }
 
 void Engine::share_neighbours(Instant now) {

@@ -74,6 +74,7 @@ class Engine {
   std::unique_ptr<RedirectTable> redirect_;  // several queues only
   std::vector<std::unique_ptr<Shard>> shards_;
   bool eal_started_ = false;
+  int tap_claim_ = -1;  // dev::claim_tap's lock, TAP only
 };
 
 }  // namespace percore::core

@@ -1,14 +1,17 @@
 #include "stack/dev/tap_host.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "absl/strings/str_cat.h"
 
@@ -23,6 +26,28 @@ sockaddr_in to_sockaddr(wire::Ipv4Addr addr) {
 }
 
 }  // namespace
+
+std::expected<int, std::string> claim_tap(const std::string& iface) {
+  const std::string path = absl::StrCat("/run/lock/percore-tap-", iface, ".lock");
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return std::unexpected(absl::StrCat("TAP ", iface, ": ", path, ": ", std::strerror(errno)));
+  // A process that is exiting (nginx's old worker after a reload) lets go
+  // within moments, and its interface goes when its last descriptor closes.
+  constexpr int kTries = 200;
+  constexpr timespec kPause{0, 10'000'000};  // 10 ms: 2 s in all
+  bool locked = false;
+  for (int i = 0; i < kTries; ++i) {
+    locked = locked || ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (locked && ::if_nametoindex(iface.c_str()) == 0) return fd;
+    ::nanosleep(&kPause, nullptr);
+  }
+  ::close(fd);
+  if (!locked)
+    return std::unexpected(absl::StrCat("TAP interface ", iface,
+                                        " is another process's stack (one process per TAP "
+                                        "device; workers that share a device need af_packet)"));
+  return std::unexpected(absl::StrCat("TAP interface ", iface, " exists and is not percore's"));
+}
 
 std::expected<void, std::string> configure_tap_host(const std::string& iface,
                                                     const wire::Ipv4Cidr& host_addr) {
