@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <vector>
 
 #include "preload/libc.h"
@@ -53,12 +55,79 @@ constexpr std::uint32_t kExclusiveOk = EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLR
                                        EPOLLWRNORM | EPOLLWRBAND | EPOLLERR | EPOLLHUP |
                                        EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 
+// What is left of `deadline` for a kernel call: nullptr for none (wait
+// for ever), else `out` (zero once it passed).
+const timespec* time_left(std::optional<Instant> deadline, timespec& out) {
+  if (!deadline) return nullptr;
+  const auto left = std::max(Duration::zero(), *deadline - now());
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
+  out.tv_sec = secs.count();
+  out.tv_nsec = (left - secs).count();
+  return &out;
+}
+
+// Whether the application's array at `p` can be written, as the kernel's
+// copy to it would find: checked by writing its own bytes back
+// (process_vm_writev), once per thread and array, since a program passes
+// the same array to every epoll_wait.
+bool writable_once(void* p, std::size_t n) {
+  thread_local void* checked = nullptr;
+  thread_local std::size_t checked_len = 0;
+  if (p == checked && n <= checked_len) return true;
+  unsigned char chunk[4096];
+  for (std::size_t off = 0; off < n; off += sizeof chunk) {
+    const std::size_t k = std::min(sizeof chunk, n - off);
+    auto* at = static_cast<unsigned char*>(p) + off;
+    if (!read_user(chunk, at, k) || !write_user(at, chunk, k)) return false;
+  }
+  checked = p;
+  checked_len = n;
+  return true;
+}
+
+// The kernel's poll for a set without percore fds: what is left of the
+// deadline each time, EINTR only for a handler that ran on this thread.
+int kernel_poll(pollfd* fds, nfds_t n, std::optional<Instant> deadline, const sigset_t* mask) {
+  const SignalWatch signals;
+  for (;;) {
+    timespec left{};
+    const int r = libc().ppoll(fds, n, time_left(deadline, left), mask);
+    if (r >= 0 || errno != EINTR || signals.fired()) return r;
+  }
+}
+
+// The size of this process's fd table (/proc/self/status FDSize), which
+// select(2) clamps nfds to; it only grows, so a cached value is exact
+// until nfds goes above it (and again after a fork, whose child's table
+// may be smaller).
+int fd_table_size(int at_least) {
+  static std::atomic<int> cached{0};
+  static std::atomic<pid_t> cached_pid{0};
+  const pid_t pid = getpid();
+  if (cached_pid.load(std::memory_order_relaxed) == pid && at_least <= cached.load(std::memory_order_relaxed))
+    return cached.load(std::memory_order_relaxed);
+  int size = at_least;
+  if (FILE* f = std::fopen("/proc/self/status", "re")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f) != nullptr)
+      if (std::sscanf(line, "FDSize: %d", &size) == 1) break;
+    std::fclose(f);
+  }
+  cached.store(size, std::memory_order_relaxed);
+  cached_pid.store(pid, std::memory_order_relaxed);
+  return size;
+}
+
 // What the kernel reports a kernel fd's registration by: the generation
 // tells a registration from an earlier one of the same fd number (a file
 // closed without EPOLL_CTL_DEL, whose registration the kernel dropped).
 std::uint64_t kernel_token(std::uint32_t generation, int fd) {
   return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
 }
+
+// A percore watch's mirror in the kernel set (preload/epoll.h) is told from
+// a kernel fd's registration by this bit of its generation.
+constexpr std::uint32_t kMirror = 0x8000'0000u;
 
 // A harvest's view of a ready watch, copied under the set's lock: the
 // watch itself may be deleted by another thread while it is evaluated.
@@ -99,7 +168,6 @@ void File::detach_watches() {
 }
 
 EpollSet::~EpollSet() {
-  if (internal_fd_ >= 0) libc().close(internal_fd_);
   detach_watches();
   std::vector<std::unique_ptr<Watch>> watches;
   {
@@ -139,19 +207,27 @@ int EpollSet::ctl(int op, int fd, epoll_event* event) {
   if (!file) return kernel_ctl(op, fd, event);
   if (file.get() == this) return fail(EINVAL);
   if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL) return fail(EINVAL);
+  epoll_event wanted{};
   if (op != EPOLL_CTL_DEL) {
-    if (event == nullptr) return fail(EFAULT);
-    // Linux copies the event in before anything else: let the kernel check
-    // the pointer. `fd` (the placeholder) is never in the kernel set, so a
-    // readable event fails with ENOENT, an unreadable one with EFAULT.
-    if (libc().epoll_ctl(kernel_fd_, EPOLL_CTL_MOD, fd, event) != 0 && errno == EFAULT) return -1;
+    // Linux copies the event in before anything else.
+    if (event == nullptr || !read_user(&wanted, event, sizeof wanted)) return fail(EFAULT);
     // Linux: EPOLLEXCLUSIVE is for ADD only, with the bits above, and never
     // on an epoll file.
-    if (event->events & EPOLLEXCLUSIVE) {
+    if (wanted.events & EPOLLEXCLUSIVE) {
       if (op == EPOLL_CTL_MOD) return fail(EINVAL);
-      if ((event->events & ~kExclusiveOk) || file->kind() == Kind::Epoll) return fail(EINVAL);
+      if ((wanted.events & ~kExclusiveOk) || file->kind() == Kind::Epoll) return fail(EINVAL);
     }
   }
+  // What the kernel must see of this file: an epoll set's own kernel set
+  // (its kernel fds' readiness, and through it a whole nest of sets, whose
+  // loops and depth the kernel then refuses with its own ELOOP), or the
+  // placeholder of a listener that listens on the kernel too.
+  const bool nested = file->kind() == Kind::Epoll;
+  const bool listening =
+      file->kind() == Kind::Socket && static_cast<Socket&>(*file).kernel_listening();
+  auto mirror_events = [&](std::uint32_t interest) -> std::uint32_t {
+    return nested ? EPOLLIN | (interest & EPOLLET) : EPOLLIN;
+  };
   std::unique_lock lock(mu_);
   auto it = watches_.find(fd);
   switch (op) {
@@ -162,16 +238,17 @@ int EpollSet::ctl(int op, int fd, epoll_event* event) {
       w->file = file;
       w->raw = file.get();
       w->fd = fd;
-      w->interest = event->events;
-      w->data = event->data;
+      w->interest = wanted.events;
+      w->data = wanted.data;
+      w->generation = (++generation_) | kMirror;
+      if (nested || listening) {
+        epoll_event k{mirror_events(wanted.events), {}};
+        k.data.u64 = kernel_token(w->generation, fd);
+        if (libc().epoll_ctl(kernel_fd_, EPOLL_CTL_ADD, fd, &k) != 0) return -1;  // ELOOP
+        w->mirrored = true;
+      }
       Watch* raw = w.get();
       watches_.emplace(fd, std::move(w));
-      if (file->kind() == Kind::Socket && static_cast<Socket&>(*file).kernel_listening()) {
-        epoll_event internal{};
-        internal.events = EPOLLIN;
-        internal.data.ptr = raw;
-        libc().epoll_ctl(internal_fd(), EPOLL_CTL_ADD, fd, &internal);
-      }
       lock.unlock();
       file->add_watch(raw);
       queue(raw);  // evaluated at the next wait
@@ -182,8 +259,13 @@ int EpollSet::ctl(int op, int fd, epoll_event* event) {
       // Linux: an EPOLLEXCLUSIVE registration cannot be modified.
       if (it->second->interest & EPOLLEXCLUSIVE) return fail(EINVAL);
       Watch* w = it->second.get();
-      w->interest = event->events;
-      w->data = event->data;
+      if (w->mirrored && nested) {
+        epoll_event k{mirror_events(wanted.events), {}};
+        k.data.u64 = kernel_token(w->generation, fd);
+        libc().epoll_ctl(kernel_fd_, EPOLL_CTL_MOD, fd, &k);
+      }
+      w->interest = wanted.events;
+      w->data = wanted.data;
       w->disarmed = false;
       lock.unlock();
       queue(w);
@@ -194,26 +276,13 @@ int EpollSet::ctl(int op, int fd, epoll_event* event) {
       std::unique_ptr<Watch> w = std::move(it->second);
       watches_.erase(it);
       std::erase(ready_, w.get());
-      if (internal_fd_ >= 0) libc().epoll_ctl(internal_fd_, EPOLL_CTL_DEL, fd, nullptr);
+      if (w->mirrored) libc().epoll_ctl(kernel_fd_, EPOLL_CTL_DEL, fd, nullptr);
       lock.unlock();
       file->remove_watch(w.get());
       return 0;
     }
   }
   return fail(EINVAL);
-}
-
-int EpollSet::internal_fd() {
-  if (internal_fd_ < 0) internal_fd_ = libc().epoll_create1(EPOLL_CLOEXEC);
-  return internal_fd_;
-}
-
-void EpollSet::drain_internal() {
-  // Level-triggered: a listener with kernel connections waiting stays
-  // queued until they are accepted, like its stack side.
-  epoll_event ready[16];
-  const int n = libc().epoll_wait(internal_fd_, ready, 16, 0);
-  for (int i = 0; i < n; ++i) queue(static_cast<Watch*>(ready[i].data.ptr));
 }
 
 int EpollSet::kernel_ctl(int op, int fd, epoll_event* event) {
@@ -275,8 +344,10 @@ int EpollSet::kernel_ctl(int op, int fd, epoll_event* event) {
 }
 
 Watch* EpollSet::kernel_watch(std::uint64_t token) {
-  auto it = kernel_watches_.find(static_cast<int>(token & 0xffffffffu));
-  if (it == kernel_watches_.end() || it->second->generation != token >> 32) return nullptr;
+  const std::uint32_t generation = static_cast<std::uint32_t>(token >> 32);
+  const auto& map = (generation & kMirror) ? watches_ : kernel_watches_;
+  auto it = map.find(static_cast<int>(token & 0xffffffffu));
+  if (it == map.end() || it->second->generation != generation) return nullptr;
   return it->second.get();
 }
 
@@ -297,6 +368,8 @@ void EpollSet::drain_kernel() {
       wrapped = wrapped || w->seen == round;
       w->seen = round;
       w->kernel_events = ready[i].events;
+      // A mirror: the percore watch is then evaluated as its file says.
+      if (!w->kernel && w->disarmed) continue;
       if (!w->queued) {
         w->queued = true;
         ready_.push_back(w);
@@ -330,7 +403,6 @@ void EpollSet::requeue(const std::vector<Watch*>& front, const std::vector<Watch
 }
 
 int EpollSet::harvest(epoll_event* events, int max, bool consume) {
-  if (internal_fd_ >= 0) drain_internal();
   drain_kernel();
   // Take the candidates out and evaluate them without the set's lock (the
   // files take their shard's lock). As Linux's ep_send_events: what was
@@ -403,7 +475,8 @@ std::uint32_t EpollSet::poll_events(int) {
 int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline,
                    const sigset_t* mask) {
   if (max <= 0 || max > static_cast<int>(INT_MAX / sizeof(epoll_event))) return fail(EINVAL);
-  if (events == nullptr) return fail(EFAULT);
+  if (!user_range_ok(events, static_cast<std::size_t>(max) * sizeof(epoll_event)))
+    return fail(EFAULT);
   bool percore_members;
   {
     std::lock_guard lock(mu_);
@@ -413,14 +486,18 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
   if (!percore_members) {
     // Nothing of percore's to watch: the kernel's wait (DPDK's own interrupt
     // thread waits this way too), with the application's data for our tokens.
+    // epoll_pwait2 takes what is left of the deadline to the nanosecond: a
+    // timeout in milliseconds, rounded down, ended the wait up to 1 ms early.
+    const SignalWatch signals;
     for (;;) {
-      int timeout_ms = -1;
-      if (deadline) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now());
-        timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+      timespec left{};
+      const int k = libc().epoll_pwait2(kernel_fd_, events, max, time_left(deadline, left), mask);
+      if (k < 0 && errno == EINTR && !signals.fired()) continue;  // not the application's signal
+      if (k < 0) return k;
+      if (k == 0) {
+        if (deadline && now() < *deadline) continue;
+        return 0;
       }
-      const int k = libc().epoll_pwait(kernel_fd_, events, max, timeout_ms, mask);
-      if (k <= 0) return k;
       int n = 0;
       {
         std::lock_guard lock(mu_);
@@ -432,9 +509,13 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
           ++n;
         }
       }
-      if (n > 0 || timeout_ms == 0) return n;
+      if (n > 0 || (deadline && now() >= *deadline)) return n;
     }
   }
+  // The percore path writes the events itself, where the kernel would
+  // fault on an array it cannot write.
+  if (!writable_once(events, static_cast<std::size_t>(max) * sizeof(epoll_event)))
+    return fail(EFAULT);
   ScopedSigmask scoped(mask);
   int n = 0;
   auto collect = [&] {
@@ -446,8 +527,8 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
     if (collect() || (deadline && *deadline <= now())) return n;
     return fail(EINTR);
   }
-  pollfd kernel[2] = {{kernel_fd_, POLLIN, 0}, {internal_fd_, POLLIN, 0}};
-  const WaitResult w = rt.wait(collect, deadline, {kernel, internal_fd_ >= 0 ? 2u : 1u}, false);
+  pollfd kernel{kernel_fd_, POLLIN, 0};
+  const WaitResult w = rt.wait(collect, deadline, {&kernel, 1}, false);
   if (n > 0) return n;
   if (w == WaitResult::Interrupted) return fail(EINTR);
   if (w == WaitResult::Ready) {
@@ -458,30 +539,34 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
 }
 
 int poll_fds(pollfd* fds, nfds_t n, std::optional<Instant> deadline, const sigset_t* mask) {
+  // A process without percore files: the kernel's poll, arguments and all.
+  if (!FdTable::get().any()) return kernel_poll(fds, n, deadline, mask);
+  // The kernel judges the arguments first (do_sys_poll): nfds above
+  // RLIMIT_NOFILE is EINVAL, an array it cannot read and write EFAULT.
+  if (libc().poll(fds, n, 0) < 0 && errno != EINTR) return -1;
   std::vector<std::shared_ptr<File>> files(n);
   std::vector<pollfd> kernel;
   std::vector<std::size_t> kernel_index;
+  // Percore files whose readiness also comes from the kernel (an epoll set's
+  // kernel members, a listener's placeholder): their kernel fds wake the
+  // wait, after the application's kernel fds.
+  std::vector<int> wakes;
   bool any_percore = false;
   for (nfds_t i = 0; i < n; ++i) {
     files[i] = fds[i].fd >= 0 ? FdTable::get().find(fds[i].fd) : nullptr;
     if (files[i]) {
       any_percore = true;
+      const bool from_kernel =
+          files[i]->kind() == File::Kind::Epoll ||
+          (files[i]->kind() == File::Kind::Socket && static_cast<Socket&>(*files[i]).kernel_listening());
+      if (from_kernel) wakes.push_back(fds[i].fd);
     } else {
       kernel.push_back(fds[i]);
       kernel_index.push_back(i);
     }
   }
   Runtime& rt = Runtime::get();
-  if (!any_percore) {
-    timespec ts{}, *tsp = nullptr;
-    if (deadline) {
-      const auto left = std::max(Duration::zero(), *deadline - now());
-      ts.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(left).count();
-      ts.tv_nsec = (left - std::chrono::seconds(ts.tv_sec)).count();
-      tsp = &ts;
-    }
-    return libc().ppoll(fds, n, tsp, mask);
-  }
+  if (!any_percore) return kernel_poll(fds, n, deadline, mask);
   ScopedSigmask scoped(mask);
   int ready = 0;
   auto evaluate = [&] {
@@ -494,13 +579,18 @@ int poll_fds(pollfd* fds, nfds_t n, std::optional<Instant> deadline, const sigse
     }
     return ready > 0;
   };
+  std::vector<pollfd> waiting = kernel;
+  for (int fd : wakes) waiting.push_back({fd, POLLIN, 0});
   // Linux's do_poll: ready fds first, then a pending signal, even with a
   // zero timeout.
   const WaitResult w = scoped.delivered() ? WaitResult::Interrupted
-                                          : rt.wait(evaluate, deadline, kernel, false);
+                                          : rt.wait(evaluate, deadline, waiting, false);
   evaluate();
   if (!kernel.empty()) {
-    if (w != WaitResult::Ready || ready > 0) {
+    for (std::size_t k = 0; k < kernel.size(); ++k) kernel[k].revents = waiting[k].revents;
+    bool fired = false;
+    for (const pollfd& p : kernel) fired = fired || p.revents != 0;
+    if (w != WaitResult::Ready || ready > 0 || !fired) {
       for (auto& p : kernel) p.revents = 0;
       libc().poll(kernel.data(), kernel.size(), 0);
     }
@@ -513,42 +603,71 @@ int poll_fds(pollfd* fds, nfds_t n, std::optional<Instant> deadline, const sigse
   return ready;
 }
 
+namespace {
+
+// select(2)'s sets as the kernel reads them: whole longs, `bits` of them
+// meaningful.
+using FdBits = std::vector<unsigned long>;
+constexpr std::size_t kLongBits = sizeof(unsigned long) * 8;
+
+bool read_set(const fd_set* set, int bits, FdBits& out) {
+  out.assign((static_cast<std::size_t>(bits) + kLongBits - 1) / kLongBits, 0);
+  return set == nullptr || out.empty() ||
+         read_user(out.data(), set, out.size() * sizeof(unsigned long));
+}
+
+bool test_bit(const FdBits& b, int fd) {
+  return !b.empty() && (b[static_cast<std::size_t>(fd) / kLongBits] >> (fd % kLongBits)) & 1;
+}
+
+void set_bit(FdBits& b, int fd) { b[static_cast<std::size_t>(fd) / kLongBits] |= 1ul << (fd % kLongBits); }
+
+}  // namespace
+
 int select_fds(int nfds, fd_set* r, fd_set* w, fd_set* e, std::optional<Instant> deadline,
                const sigset_t* mask) {
   if (nfds < 0) return fail(EINVAL);
-  nfds = std::min(nfds, FD_SETSIZE);
+  // Linux clamps nfds to its fd table, however large the sets are.
+  nfds = std::min(nfds, fd_table_size(nfds));
+  FdBits in_r, in_w, in_e;
+  if (!read_set(r, nfds, in_r) || !read_set(w, nfds, in_w) || !read_set(e, nfds, in_e))
+    return fail(EFAULT);
+  if (r == nullptr) in_r.clear();
+  if (w == nullptr) in_w.clear();
+  if (e == nullptr) in_e.clear();
   std::vector<pollfd> fds;
   for (int fd = 0; fd < nfds; ++fd) {
     short events = 0;
-    if (r != nullptr && FD_ISSET(fd, r)) events |= POLLIN;
-    if (w != nullptr && FD_ISSET(fd, w)) events |= POLLOUT;
-    if (e != nullptr && FD_ISSET(fd, e)) events |= POLLPRI;
+    if (test_bit(in_r, fd)) events |= POLLIN;
+    if (test_bit(in_w, fd)) events |= POLLOUT;
+    if (test_bit(in_e, fd)) events |= POLLPRI;
     if (events != 0) fds.push_back({fd, events, 0});
   }
   const int rc = poll_fds(fds.data(), fds.size(), deadline, mask);
   if (rc < 0) return rc;
   for (const pollfd& p : fds)
     if (p.revents & POLLNVAL) return fail(EBADF);
-  if (r != nullptr) FD_ZERO(r);
-  if (w != nullptr) FD_ZERO(w);
-  if (e != nullptr) FD_ZERO(e);
+  FdBits out_r(in_r.size(), 0), out_w(in_w.size(), 0), out_e(in_e.size(), 0);
   int count = 0;
   // select(2)'s mapping of poll bits (Linux fs/select.c POLLIN_SET etc.).
   for (const pollfd& p : fds) {
-    if (r != nullptr && (p.events & POLLIN) && (p.revents & (POLLIN | POLLRDNORM | POLLHUP | POLLERR))) {
-      FD_SET(p.fd, r);
+    if ((p.events & POLLIN) && (p.revents & (POLLIN | POLLRDNORM | POLLHUP | POLLERR))) {
+      set_bit(out_r, p.fd);
       ++count;
     }
-    if (w != nullptr && (p.events & POLLOUT) && (p.revents & (POLLOUT | POLLWRNORM | POLLERR))) {
-      FD_SET(p.fd, w);
+    if ((p.events & POLLOUT) && (p.revents & (POLLOUT | POLLWRNORM | POLLERR))) {
+      set_bit(out_w, p.fd);
       ++count;
     }
-    if (e != nullptr && (p.events & POLLPRI) && (p.revents & POLLPRI)) {
-      FD_SET(p.fd, e);
+    if ((p.events & POLLPRI) && (p.revents & POLLPRI)) {
+      set_bit(out_e, p.fd);
       ++count;
     }
   }
-  return count;
+  const bool written = (out_r.empty() || write_user(r, out_r.data(), out_r.size() * sizeof(unsigned long))) &&
+                       (out_w.empty() || write_user(w, out_w.data(), out_w.size() * sizeof(unsigned long))) &&
+                       (out_e.empty() || write_user(e, out_e.data(), out_e.size() * sizeof(unsigned long)));
+  return written ? count : fail(EFAULT);
 }
 
 }  // namespace percore::preload

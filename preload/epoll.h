@@ -10,6 +10,12 @@
 // epoll_wait harvests the ready list (level-triggered watches stay on it
 // while they are ready, edge-triggered ones leave it, one-shot ones are
 // disarmed), spinning and parking through the runtime.
+//
+// Where a percore file's readiness also comes from the kernel (an epoll set
+// nested in this one, a listener that also listens on its placeholder),
+// its kernel fd is registered in the kernel set too, as a mirror: the
+// kernel then wakes the set, and a nest of sets is a nest of kernel sets,
+// whose loops and depth the kernel refuses (ELOOP) exactly as Linux does.
 #pragma once
 
 #include <poll.h>
@@ -43,7 +49,11 @@ struct Watch {
   // level/edge/one-shot state; `seen` is the harvest that last found it
   // ready, with `kernel_events`.
   bool kernel = false;
-  std::uint32_t generation = 0;
+  // A percore file whose readiness also comes from the kernel, mirrored in
+  // the set's kernel set: an epoll set inside this one (its own kernel
+  // set), or a listener that listens on its placeholder too.
+  bool mirrored = false;
+  std::uint32_t generation = 0;  // tells this registration from an earlier one of the fd
   std::uint64_t seen = 0;
   std::uint32_t kernel_events = 0;
 };
@@ -75,13 +85,7 @@ class EpollSet final : public File {
   void requeue(const std::vector<Watch*>& front, const std::vector<Watch*>& back);
   bool registered(const Watch* w) const;  // under mu_
 
-  // Watches whose readiness also comes from the kernel (listeners that
-  // listen on their placeholder too), as kernel-side edges: made on first need.
-  int internal_fd();
-  void drain_internal();
-
   const int kernel_fd_;
-  int internal_fd_ = -1;
   std::mutex mu_;
   absl::flat_hash_map<int, std::unique_ptr<Watch>> watches_;  // percore fds, by fd
   absl::flat_hash_map<int, std::unique_ptr<Watch>> kernel_watches_;  // kernel fds, by fd

@@ -43,15 +43,15 @@ void FdTable::set(int fd, std::shared_ptr<File> file) {
   if (c == nullptr) return;
   const int i = fd & (kChunkSize - 1);
   c->files[i].store(std::move(file), std::memory_order_release);
-  c->used[i].store(true, std::memory_order_release);
+  if (!c->used[i].exchange(true, std::memory_order_acq_rel)) live_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::shared_ptr<File> FdTable::take(int fd) {
   Chunk* c = chunk(fd, false);
   if (c == nullptr) return nullptr;
   const int i = fd & (kChunkSize - 1);
-  if (!c->used[i].load(std::memory_order_acquire)) return nullptr;
-  c->used[i].store(false, std::memory_order_release);
+  if (!c->used[i].exchange(false, std::memory_order_acq_rel)) return nullptr;
+  live_.fetch_sub(1, std::memory_order_acq_rel);
   return c->files[i].exchange(nullptr, std::memory_order_acq_rel);
 }
 

@@ -61,6 +61,9 @@ class FdTable {
   void set(int fd, std::shared_ptr<File> file);
   // Removes and returns the entry (nullptr when there was none).
   std::shared_ptr<File> take(int fd);
+  // Whether any fd is percore's (for calls that can then be the kernel's
+  // whole, arguments and all).
+  bool any() const { return live_.load(std::memory_order_acquire) > 0; }
   // Every entry, in fd order (a snapshot per entry; entries may change meanwhile).
   void for_each(absl::FunctionRef<void(int fd, const std::shared_ptr<File>&)> f) const;
 
@@ -76,6 +79,7 @@ class FdTable {
   Chunk* chunk(int fd, bool create);
 
   std::atomic<Chunk*> chunks_[kMaxFds / kChunkSize] = {};
+  std::atomic<int> live_{0};
 };
 
 template <class T>

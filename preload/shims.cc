@@ -58,9 +58,17 @@ std::optional<Instant> deadline_ms(int timeout_ms) {
   return now() + std::chrono::milliseconds(timeout_ms);
 }
 
-std::optional<Instant> deadline_ts(const timespec* ts) {
-  if (ts == nullptr) return std::nullopt;
-  return now() + std::chrono::seconds(ts->tv_sec) + std::chrono::nanoseconds(ts->tv_nsec);
+// A timeout passed by pointer, read as the kernel reads it: EFAULT for a
+// pointer it cannot read, EINVAL for a negative or unnormalised value
+// (poll_select_set_timeout). 0, or the errno; `deadline` unset for none.
+int deadline_ts(const timespec* ts, std::optional<Instant>& deadline) {
+  deadline.reset();
+  if (ts == nullptr) return 0;
+  timespec t;
+  if (!read_user(&t, ts, sizeof t)) return EFAULT;
+  if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= 1'000'000'000) return EINVAL;
+  deadline = now() + std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+  return 0;
 }
 
 int fail(int e) {
@@ -79,8 +87,24 @@ ssize_t send_one(Socket& s, int fd, const void* buf, size_t len, int flags) {
   return s.send(fd, {&v, 1}, flags);
 }
 
+// The iovec array itself, as the data path checks buffers (user_range_ok:
+// no system call); the kernel's limits on its count.
 bool iov_ok(const iovec* iov, int count) {
-  return count >= 0 && count <= IOV_MAX && (count == 0 || iov != nullptr);
+  return count >= 0 && count <= IOV_MAX &&
+         (count == 0 || user_range_ok(iov, static_cast<std::size_t>(count) * sizeof(iovec)));
+}
+
+bool msg_ok(const msghdr* msg) { return user_range_ok(msg, sizeof *msg); }
+
+// What select(2) and pselect(2) are when the process has no percore fd:
+// the kernel's, which also writes select's time left back; EINTR only for
+// a handler that ran on this thread.
+int kernel_select(int n, fd_set* r, fd_set* w, fd_set* e, timeval* timeout) {
+  const SignalWatch signals;
+  for (;;) {
+    const int rc = libc().select(n, r, w, e, timeout);
+    if (rc >= 0 || errno != EINTR || signals.fired()) return rc;
+  }
 }
 
 int dup_into(int from, int to_rc) {
@@ -195,7 +219,8 @@ PERCORE_EXPORT ssize_t __read_chk(int fd, void* buf, size_t len, size_t buflen) 
 
 PERCORE_EXPORT ssize_t readv(int fd, const iovec* iov, int count) {
   if (auto s = data_socket_of(fd)) {
-    if (!iov_ok(iov, count)) return fail(EINVAL);
+    if (count < 0 || count > IOV_MAX) return fail(EINVAL);
+    if (!iov_ok(iov, count)) return fail(EFAULT);
     return s->recv(fd, {iov, static_cast<size_t>(count)}, 0, nullptr, nullptr);
   }
   return libc().readv(fd, iov, count);
@@ -208,7 +233,8 @@ PERCORE_EXPORT ssize_t write(int fd, const void* buf, size_t len) {
 
 PERCORE_EXPORT ssize_t writev(int fd, const iovec* iov, int count) {
   if (auto s = data_socket_of(fd)) {
-    if (!iov_ok(iov, count)) return fail(EINVAL);
+    if (count < 0 || count > IOV_MAX) return fail(EINVAL);
+    if (!iov_ok(iov, count)) return fail(EFAULT);
     return s->send(fd, {iov, static_cast<size_t>(count)}, 0);
   }
   return libc().writev(fd, iov, count);
@@ -238,8 +264,9 @@ PERCORE_EXPORT ssize_t __recvfrom_chk(int fd, void* buf, size_t len, size_t bufl
 
 PERCORE_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   if (auto s = data_socket_of(fd)) {
-    if (msg == nullptr) return fail(EFAULT);
-    if (!iov_ok(msg->msg_iov, static_cast<int>(msg->msg_iovlen))) return fail(EMSGSIZE);
+    if (!msg_ok(msg)) return fail(EFAULT);
+    if (msg->msg_iovlen > IOV_MAX) return fail(EMSGSIZE);
+    if (!iov_ok(msg->msg_iov, static_cast<int>(msg->msg_iovlen))) return fail(EFAULT);
     socklen_t namelen = msg->msg_namelen;
     const ssize_t n = s->recv(fd, {msg->msg_iov, msg->msg_iovlen}, flags,
                               static_cast<sockaddr*>(msg->msg_name), &namelen);
@@ -255,7 +282,8 @@ PERCORE_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
 
 PERCORE_EXPORT int recvmmsg(int fd, mmsghdr* msgs, unsigned count, int flags, timespec* timeout) {
   if (auto s = socket_of(fd)) {
-    if (msgs == nullptr) return fail(EFAULT);
+    count = std::min<unsigned>(count, UIO_MAXIOV);  // Linux caps vlen
+    if (!user_range_ok(msgs, std::size_t{count} * sizeof(mmsghdr))) return fail(EFAULT);
     unsigned done = 0;
     for (; done < count; ++done) {
       const ssize_t n = recvmsg(fd, &msgs[done].msg_hdr, done == 0 ? flags : flags | MSG_DONTWAIT);
@@ -288,8 +316,9 @@ PERCORE_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, co
 
 PERCORE_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   if (auto s = data_socket_of(fd); s && s->mode() == Socket::Mode::Percore) {
-    if (msg == nullptr) return fail(EFAULT);
-    if (!iov_ok(msg->msg_iov, static_cast<int>(msg->msg_iovlen))) return fail(EMSGSIZE);
+    if (!msg_ok(msg)) return fail(EFAULT);
+    if (msg->msg_iovlen > IOV_MAX) return fail(EMSGSIZE);
+    if (!iov_ok(msg->msg_iov, static_cast<int>(msg->msg_iovlen))) return fail(EFAULT);
     return s->send(fd, {msg->msg_iov, msg->msg_iovlen}, flags);
   }
   return libc().sendmsg(fd, msg, flags);
@@ -297,7 +326,8 @@ PERCORE_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
 
 PERCORE_EXPORT int sendmmsg(int fd, mmsghdr* msgs, unsigned count, int flags) {
   if (auto s = socket_of(fd); s && s->mode() == Socket::Mode::Percore) {
-    if (msgs == nullptr) return fail(EFAULT);
+    count = std::min<unsigned>(count, UIO_MAXIOV);  // Linux caps vlen
+    if (!user_range_ok(msgs, std::size_t{count} * sizeof(mmsghdr))) return fail(EFAULT);
     unsigned done = 0;
     for (; done < count; ++done) {
       const ssize_t n = sendmsg(fd, &msgs[done].msg_hdr, flags);
@@ -463,7 +493,11 @@ PERCORE_EXPORT int epoll_pwait(int epfd, epoll_event* events, int max, int timeo
 
 PERCORE_EXPORT int epoll_pwait2(int epfd, epoll_event* events, int max, const timespec* timeout,
                                 const sigset_t* mask) {
-  if (auto set = epoll_of(epfd)) return set->wait(events, max, deadline_ts(timeout), mask);
+  if (auto set = epoll_of(epfd)) {
+    std::optional<Instant> deadline;
+    if (const int e = deadline_ts(timeout, deadline)) return fail(e);
+    return set->wait(events, max, deadline, mask);
+  }
   return libc().epoll_pwait2(epfd, events, max, timeout, mask);
 }
 
@@ -477,7 +511,9 @@ PERCORE_EXPORT int __poll_chk(pollfd* fds, nfds_t n, int timeout_ms, size_t fdsl
 }
 
 PERCORE_EXPORT int ppoll(pollfd* fds, nfds_t n, const timespec* timeout, const sigset_t* mask) {
-  return poll_fds(fds, n, deadline_ts(timeout), mask);
+  std::optional<Instant> deadline;
+  if (const int e = deadline_ts(timeout, deadline)) return fail(e);
+  return poll_fds(fds, n, deadline, mask);
 }
 
 PERCORE_EXPORT int __ppoll_chk(pollfd* fds, nfds_t n, const timespec* timeout,
@@ -487,29 +523,48 @@ PERCORE_EXPORT int __ppoll_chk(pollfd* fds, nfds_t n, const timespec* timeout,
 }
 
 PERCORE_EXPORT int select(int n, fd_set* r, fd_set* w, fd_set* e, timeval* timeout) {
+  if (!FdTable::get().any()) return kernel_select(n, r, w, e, timeout);
   std::optional<Instant> deadline;
+  timeval tv{};
   if (timeout != nullptr) {
-    if (timeout->tv_sec < 0 || timeout->tv_usec < 0) return fail(EINVAL);
-    deadline = now() + std::chrono::seconds(timeout->tv_sec) +
-               std::chrono::microseconds(timeout->tv_usec);
+    if (!read_user(&tv, timeout, sizeof tv)) return fail(EFAULT);
+    if (tv.tv_sec < 0 || tv.tv_usec < 0) return fail(EINVAL);
+    // Linux normalises microseconds beyond a second rather than refusing them.
+    deadline = now() + std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
   }
   const int rc = select_fds(n, r, w, e, deadline, nullptr);
-  if (timeout != nullptr && deadline) {
+  if (timeout != nullptr) {
     // Linux writes back the time left.
     const auto left = std::max(Duration::zero(), *deadline - now());
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
-    timeout->tv_sec = us / 1'000'000;
-    timeout->tv_usec = us % 1'000'000;
+    tv.tv_sec = us / 1'000'000;
+    tv.tv_usec = us % 1'000'000;
+    const int saved = errno;
+    write_user(timeout, &tv, sizeof tv);
+    errno = saved;
   }
   return rc;
 }
 
 PERCORE_EXPORT int pselect(int n, fd_set* r, fd_set* w, fd_set* e, const timespec* timeout,
                            const sigset_t* mask) {
-  if (timeout != nullptr && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
-                             timeout->tv_nsec >= 1'000'000'000))
-    return fail(EINVAL);
-  return select_fds(n, r, w, e, deadline_ts(timeout), mask);
+  std::optional<Instant> deadline;
+  if (const int err = deadline_ts(timeout, deadline)) return fail(err);
+  if (!FdTable::get().any()) {
+    const SignalWatch signals;
+    for (;;) {
+      timespec left{}, *tsp = nullptr;
+      if (deadline) {
+        const auto d = std::max(Duration::zero(), *deadline - now());
+        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(d);
+        left = {static_cast<time_t>(secs.count()), static_cast<long>((d - secs).count())};
+        tsp = &left;
+      }
+      const int rc = libc().pselect(n, r, w, e, tsp, mask);
+      if (rc >= 0 || errno != EINTR || signals.fired()) return rc;
+    }
+  }
+  return select_fds(n, r, w, e, deadline, mask);
 }
 
 PERCORE_EXPORT pid_t fork() {
