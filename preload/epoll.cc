@@ -35,17 +35,29 @@ class ScopedSigmask {
  public:
   explicit ScopedSigmask(const sigset_t* mask) : active_(mask != nullptr) {
     if (!active_) return;
+    // The kernel reads its 8 bytes of the mask, EFAULT where it cannot;
+    // pthread_sigmask would read them in user space.
+    sigset_t copy;
+    sigemptyset(&copy);
+    if (!read_user(&copy, mask, kKernelSigsetBytes)) {
+      active_ = false;
+      bad_ = true;
+      return;
+    }
     const SignalWatch signals;
-    pthread_sigmask(SIG_SETMASK, mask, &saved_);
+    pthread_sigmask(SIG_SETMASK, &copy, &saved_);
     delivered_ = signals.fired();
   }
   ~ScopedSigmask() {
     if (active_) pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
   }
   bool delivered() const { return delivered_; }
+  bool bad() const { return bad_; }  // a mask the kernel could not read: EFAULT
 
  private:
+  static constexpr std::size_t kKernelSigsetBytes = _NSIG / 8;
   bool active_;
+  bool bad_ = false;
   bool delivered_ = false;
   sigset_t saved_{};
 };
@@ -517,6 +529,7 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
   if (!writable_once(events, static_cast<std::size_t>(max) * sizeof(epoll_event)))
     return fail(EFAULT);
   ScopedSigmask scoped(mask);
+  if (scoped.bad()) return fail(EFAULT);
   int n = 0;
   auto collect = [&] {
     n = harvest(events, max, true);
@@ -568,6 +581,7 @@ int poll_fds(pollfd* fds, nfds_t n, std::optional<Instant> deadline, const sigse
   Runtime& rt = Runtime::get();
   if (!any_percore) return kernel_poll(fds, n, deadline, mask);
   ScopedSigmask scoped(mask);
+  if (scoped.bad()) return fail(EFAULT);
   int ready = 0;
   auto evaluate = [&] {
     ready = 0;

@@ -263,7 +263,7 @@ PERCORE_EXPORT ssize_t __recvfrom_chk(int fd, void* buf, size_t len, size_t bufl
 }
 
 PERCORE_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
-  if (auto s = data_socket_of(fd)) {
+  if (auto s = data_socket_of(fd); s && s->mode() == Socket::Mode::Percore) {
     if (!msg_ok(msg)) return fail(EFAULT);
     if (msg->msg_iovlen > IOV_MAX) return fail(EMSGSIZE);
     if (!iov_ok(msg->msg_iov, static_cast<int>(msg->msg_iovlen))) return fail(EFAULT);
@@ -281,7 +281,7 @@ PERCORE_EXPORT ssize_t recvmsg(int fd, msghdr* msg, int flags) {
 }
 
 PERCORE_EXPORT int recvmmsg(int fd, mmsghdr* msgs, unsigned count, int flags, timespec* timeout) {
-  if (auto s = socket_of(fd)) {
+  if (auto s = socket_of(fd); s && s->mode() == Socket::Mode::Percore) {
     count = std::min<unsigned>(count, UIO_MAXIOV);  // Linux caps vlen
     if (!user_range_ok(msgs, std::size_t{count} * sizeof(mmsghdr))) return fail(EFAULT);
     unsigned done = 0;
