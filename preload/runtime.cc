@@ -162,9 +162,11 @@ bool Runtime::can_serve() {
 void Runtime::before_privilege_drop() {
   if (started() || forked_away_) return;
   const config::Config* c = config();
-  if (c == nullptr || capabilities_needed(c->dev) == 0) return;
-  // Without the privileges now, the start cannot succeed either; the
-  // process's first socket says so (can_serve).
+  if (c == nullptr) return;
+  // Every device, memif's socket file and vfio's device files too: what the
+  // process can open as root it may not after. Without the privileges now,
+  // the start cannot succeed either; the process's first socket says so
+  // (can_serve).
   if (!missing_privileges(c->dev, c->queues).empty()) return;
   (void)ensure_started();
 }

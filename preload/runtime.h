@@ -113,8 +113,7 @@ class Runtime {
   bool can_serve();
   // Before a call that takes the effective capabilities away (setuid to a
   // user, capset): the stack starts while the device can still be opened,
-  // and the call then drops the privileges exactly as asked. A stack that
-  // needs no privilege (memif) still starts lazily.
+  // and the call then drops the privileges exactly as asked.
   void before_privilege_drop();
   // During the stack's start: DPDK asked for SIGIO on `fd` (net_tap, a
   // signal per received frame, which would interrupt the application's
