@@ -25,6 +25,12 @@ _bg_pids=()
 _cleanup() {
   local rc=$? pid
   for pid in "${_bg_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # A daemon (not this shell's child: nginx's master after `daemon on`)
+  # is given 5 s to go before the network it uses does.
+  local deadline=$((SECONDS + 5))
+  for pid in "${_bg_pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  done
   node_cleanup
   if ((_net_is_ours)); then
     "$PERCORE" net down || true
@@ -225,4 +231,57 @@ mc_data_check() {
     "$PERCORE_STACK_IP" 11211 10000 "$@") || fail "data check failed: $out"
   echo "$out"
   pass "every value read back byte-exact"
+}
+
+# wait_tap PID ERR: waits until 198.18.0.2 is routed through a pctap device
+# that carries 198.18.0.1 (the stack starts, and creates its TAP device,
+# when the server first waits or drops its privileges); only then may
+# anything be sent there (without it, 198.18.0.2 leaves by the default
+# route). Fails if process PID exits first (ERR: its output).
+wait_tap() {
+  local pid=$1 err=$2 deadline=$((SECONDS + 30)) via
+  until via=$(route_dev "$PERCORE_STACK_IP") && [[ $via == pctap* ]] &&
+    ip -br addr show dev "$via" 2>/dev/null | grep -q "$PERCORE_PEER_IP"; do
+    kill -0 "$pid" 2>/dev/null || fail "the server under percore exited: $(cat "$err")"
+    ((SECONDS < deadline)) || fail "no TAP device routes to $PERCORE_STACK_IP after 30 s"
+    sleep 0.2
+  done
+  echo "$PERCORE_STACK_IP via $via: $(ip -br addr show dev "$via")"
+}
+
+# Servers run as Debian runs them, as their own users (nginx's workers as
+# www-data, memcached -u memcache, redis-server as redis).
+# memcache_user: the memcache user and group, created as memcached's
+# postinst does if they are missing.
+memcache_user() {
+  getent group memcache >/dev/null || addgroup --system memcache >/dev/null
+  getent passwd memcache >/dev/null ||
+    adduser --system --disabled-login --ingroup memcache --home /nonexistent --no-create-home \
+      --gecos Memcached --shell /bin/false memcache >/dev/null
+}
+
+# share_tmp: the scratch directory (mktemp's 0700) readable by the servers'
+# users: what they read (a web root) lies in it, made a+rX by the script.
+share_tmp() { chmod 755 "$TMP"; }
+
+# creds PID: the identity and capability sets of process PID, as
+# /proc/PID/status shows them, on one line ("Uid: 33 33 33 33 | Gid: ... |
+# Groups: 33 | CapInh: ... | CapPrm: ... | CapEff: ... | CapBnd: ... |
+# CapAmb: ...").
+creds() {
+  awk '/^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb):/ {$1 = $1; s = s (s == "" ? "" : " | ") $0}
+       END {print s}' "/proc/$1/status" 2>/dev/null
+}
+
+# expect_creds WHAT PID USER LINUX: process PID runs as USER (all four uids)
+# and its creds are LINUX's, those of the same program run the same way on
+# the Linux kernel (read with creds, never written down here).
+expect_creds() {
+  local what=$1 pid=$2 user=$3 want=$4 got uid
+  got=$(creds "$pid")
+  [[ -n $got ]] || fail "$what $pid: no /proc/$pid/status"
+  uid=$(id -u "$user")
+  [[ $got == "Uid: $uid $uid $uid $uid |"* ]] || fail "$what $pid does not run as $user ($uid): $got"
+  [[ $got == "$want" ]] || fail "$what $pid: '$got', on Linux: '$want'"
+  echo "$what $pid: $got"
 }
