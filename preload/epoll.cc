@@ -97,6 +97,26 @@ bool writable_once(void* p, std::size_t n) {
   return true;
 }
 
+// epoll_pwait2 with what is left of `deadline`, or epoll_pwait with it in
+// milliseconds rounded up where the kernel has no epoll_pwait2.
+int kernel_wait(int epfd, epoll_event* events, int max, std::optional<Instant> deadline,
+                const sigset_t* mask) {
+  static std::atomic<bool> no_pwait2{false};
+  if (!no_pwait2.load(std::memory_order_relaxed)) {
+    timespec left{};
+    const int k = libc().epoll_pwait2(epfd, events, max, time_left(deadline, left), mask);
+    if (k >= 0 || errno != ENOSYS) return k;
+    no_pwait2.store(true, std::memory_order_relaxed);
+  }
+  int timeout_ms = -1;
+  if (deadline) {
+    const auto left = std::max(Duration::zero(), *deadline - now());
+    timeout_ms = static_cast<int>(std::min<std::int64_t>(
+        INT_MAX, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+  }
+  return libc().epoll_pwait(epfd, events, max, timeout_ms, mask);
+}
+
 // The kernel's poll for a set without percore fds: what is left of the
 // deadline each time, EINTR only for a handler that ran on this thread.
 int kernel_poll(pollfd* fds, nfds_t n, std::optional<Instant> deadline, const sigset_t* mask) {
@@ -498,12 +518,12 @@ int EpollSet::wait(epoll_event* events, int max, std::optional<Instant> deadline
   if (!percore_members) {
     // Nothing of percore's to watch: the kernel's wait (DPDK's own interrupt
     // thread waits this way too), with the application's data for our tokens.
-    // epoll_pwait2 takes what is left of the deadline to the nanosecond: a
-    // timeout in milliseconds, rounded down, ended the wait up to 1 ms early.
+    // What is left of the deadline, to the nanosecond where the kernel has
+    // epoll_pwait2 (5.11; valgrind 3.19 has not), else in milliseconds
+    // rounded up: rounded down, it ended the wait up to 1 ms early.
     const SignalWatch signals;
     for (;;) {
-      timespec left{};
-      const int k = libc().epoll_pwait2(kernel_fd_, events, max, time_left(deadline, left), mask);
+      const int k = kernel_wait(kernel_fd_, events, max, deadline, mask);
       if (k < 0 && errno == EINTR && !signals.fired()) continue;  // not the application's signal
       if (k < 0) return k;
       if (k == 0) {

@@ -379,12 +379,14 @@ bench_nginx_conf() {
   local dir=$BENCH_LOGS/nginx
   mkdir -p "$dir/www"
   head -c 1024 /dev/urandom >"$dir/www/1k"
+  chmod -R a+rX "$dir/www"
   cat >"$dir/nginx.conf" <<CONF
 daemon off;
 master_process on;
 worker_processes 1;
-# The worker opens the device (AF_XDP, memif): it keeps root's rights.
-user root;
+# As Debian's nginx.conf: the worker drops to www-data, and percore opens
+# its device just before (docs/ARCHITECTURE.md, "Privileges").
+user www-data;
 error_log $dir/error.log;
 pid $dir/nginx.pid;
 events { worker_connections 4096; }
@@ -414,7 +416,7 @@ bench_round() {
   bench_each "$round" sockperf "$BENCH_PORT_SOCKPERF" "sockperf-64B sockperf-1KiB" \
     sockperf server --tcp -i 0.0.0.0 -p "$BENCH_PORT_SOCKPERF"
   bench_each "$round" memcached "$BENCH_PORT_MEMCACHED" "memcached-16c memcached-64c" \
-    memcached -u root -t 1 -p "$BENCH_PORT_MEMCACHED" -U 0 -m 1024 -c 1024
+    memcached -u memcache -t 1 -p "$BENCH_PORT_MEMCACHED" -U 0 -m 1024 -c 1024
   bench_each "$round" nginx "$BENCH_PORT_NGINX" "nginx-wrk nginx-ab" nginx -c "$BENCH_NGINX_CONF"
   bench_each "$round" iperf3 "$BENCH_PORT_IPERF" iperf3 iperf3 -4 -s -p "$BENCH_PORT_IPERF"
 }
@@ -459,7 +461,7 @@ bench_idle() {
   for config in "${BENCH_CONFIGS[@]}"; do
     bench_enter "$config"
     bench_server_start "$config" "idle.$config" \
-      memcached -u root -t 1 -p "$BENCH_PORT_MEMCACHED" -U 0 -m 1024 -c 1024
+      memcached -u memcache -t 1 -p "$BENCH_PORT_MEMCACHED" -U 0 -m 1024 -c 1024
     if bench_wait_ready "$config" "$BENCH_PORT_MEMCACHED" 60; then
       # The readiness probe's connection is gone by now; the stack settles.
       sleep 1
@@ -512,6 +514,8 @@ bench_callgrind() {
     local fds
     fds=$(prlimit --nofile=1100:1100 valgrind -q --tool=none bash -c 'ulimit -Hn' 2>/dev/null || echo 1024)
     limit=(prlimit --nofile=1100:1100)
+    # As root: callgrind_control finds valgrind's vgdb pipes by the
+    # process's user, and cannot once memcached dropped to memcache.
     server=(memcached -u root -t 1 -p "$port" -U 0 -m 1024 -c "$fds")
     client=(memcaslap -s "$addr:$port" -T 1 -c 16 -t "${total}s" -S "${total}s")
     ;;
