@@ -376,17 +376,26 @@ ssize_t sendfile_to_socket(Socket& s, int out_fd, int in_fd, off64_t* offset, si
 
 PERCORE_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t* offset, size_t count) {
   if (auto s = socket_of(out_fd); s && s->mode() == Socket::Mode::Percore) {
-    off64_t pos = offset != nullptr ? *offset : 0;
+    // The offset is read and written as the kernel's copies do: EFAULT.
+    off_t at = 0;
+    if (offset != nullptr && !read_user(&at, offset, sizeof at)) return fail(EFAULT);
+    off64_t pos = at;
     const ssize_t n = sendfile_to_socket(*s, out_fd, in_fd, offset != nullptr ? &pos : nullptr, count);
-    if (offset != nullptr) *offset = static_cast<off_t>(pos);
+    at = static_cast<off_t>(pos);
+    if (offset != nullptr && !write_user(offset, &at, sizeof at)) return fail(EFAULT);
     return n;
   }
   return libc().sendfile(out_fd, in_fd, offset, count);
 }
 
 PERCORE_EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t* offset, size_t count) {
-  if (auto s = socket_of(out_fd); s && s->mode() == Socket::Mode::Percore)
-    return sendfile_to_socket(*s, out_fd, in_fd, offset, count);
+  if (auto s = socket_of(out_fd); s && s->mode() == Socket::Mode::Percore) {
+    off64_t pos = 0;
+    if (offset != nullptr && !read_user(&pos, offset, sizeof pos)) return fail(EFAULT);
+    const ssize_t n = sendfile_to_socket(*s, out_fd, in_fd, offset != nullptr ? &pos : nullptr, count);
+    if (offset != nullptr && !write_user(offset, &pos, sizeof pos)) return fail(EFAULT);
+    return n;
+  }
   return libc().sendfile64(out_fd, in_fd, offset, count);
 }
 

@@ -848,9 +848,12 @@ int Socket::connect(int fd, const sockaddr* addr, socklen_t len) {
 ssize_t Socket::recv(int fd, std::span<const iovec> iov, int flags, sockaddr* from,
                      socklen_t* from_len) {
   if (mode() != Mode::Percore) {
+    // The kernel's, arguments and all (a bad address length is its EFAULT).
+    if (from_len != nullptr && iov.size() == 1)
+      return libc().recvfrom(fd, iov[0].iov_base, iov[0].iov_len, flags, from, from_len);
     msghdr msg{};
     msg.msg_name = from;
-    msg.msg_namelen = from_len != nullptr ? *from_len : 0;
+    msg.msg_namelen = 0;
     msg.msg_iov = const_cast<iovec*>(iov.data());
     msg.msg_iovlen = iov.size();
     const ssize_t n = libc().recvmsg(fd, &msg, flags);
@@ -860,7 +863,8 @@ ssize_t Socket::recv(int fd, std::span<const iovec> iov, int flags, sockaddr* fr
   if (box_ == nullptr) return fail(ENOTCONN);  // a listener
   if (flags & MSG_OOB) return fail(EINVAL);      // no urgent data, as Linux says
   if (Runtime::get().forked_away()) {
-    if (from_len != nullptr) *from_len = 0;
+    const socklen_t none = 0;
+    if (from_len != nullptr && !write_user(from_len, &none, sizeof none)) return fail(EFAULT);
     return fork_proxy::recv(this, iov, flags, nonblocking_.load(std::memory_order_relaxed));
   }
   if (flags & MSG_ERRQUEUE) return fail(EAGAIN);
@@ -886,7 +890,10 @@ ssize_t Socket::recv(int fd, std::span<const iovec> iov, int flags, sockaddr* fr
   follow_caller();
   std::size_t got = 0;
   // TCP reports no source address: recvfrom leaves it untouched, length 0.
-  if (from_len != nullptr) *from_len = 0;
+  if (from_len != nullptr) {
+    const socklen_t none = 0;
+    if (!write_user(from_len, &none, sizeof none)) return fail(EFAULT);
+  }
   if (wanted == 0) return 0;
 
   // One pass over the iovecs; returns the bytes read or the error.
