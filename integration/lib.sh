@@ -243,7 +243,8 @@ wait_tap() {
   until via=$(route_dev "$PERCORE_STACK_IP") && [[ $via == pctap* ]] &&
     ip -br addr show dev "$via" 2>/dev/null | grep -q "$PERCORE_PEER_IP"; do
     kill -0 "$pid" 2>/dev/null || fail "the server under percore exited: $(cat "$err")"
-    ((SECONDS < deadline)) || fail "no TAP device routes to $PERCORE_STACK_IP after 30 s"
+    ((SECONDS < deadline)) ||
+      fail "no TAP device routes to $PERCORE_STACK_IP after 30 s; percore said: $(grep -a '^percore: ' "$err" | tail -3)"
     sleep 0.2
   done
   echo "$PERCORE_STACK_IP via $via: $(ip -br addr show dev "$via")"
