@@ -1,6 +1,6 @@
 // libFuzzer target over the interposer's waiting and vector calls: poll,
 // ppoll, select, pselect, epoll_ctl/epoll_wait/epoll_pwait/epoll_pwait2 and
-// readv/writev/recvmsg/sendmsg/recvmmsg/sendmmsg, linked in from preload/
+// readv/writev/recvfrom/recvmsg/sendmsg/recvmmsg/sendmmsg, linked in from preload/
 // so that these names are percore's shims, driven with arguments taken
 // from the input: descriptors from a pool (pipes, an AF_UNIX pair, TCP
 // sockets percore holds, epoll sets nested in each other, closed, negative
@@ -284,7 +284,14 @@ void call_vector(Input& in, Pool& pool) {
   mmsghdr mm[2]{};
   mm[0].msg_hdr = msg;
   mm[1].msg_hdr = msg;
-  switch (in.byte() % 6) {
+  switch (in.byte() % 7) {
+    case 6: {
+      socklen_t len = sizeof(sockaddr_storage);
+      static sockaddr_storage from;
+      recvfrom(fd, buffer, in.byte() % sizeof buffer, flags, in.byte() & 1 ? reinterpret_cast<sockaddr*>(&from) : nullptr,
+               in.byte() & 1 ? &len : static_cast<socklen_t*>(bad_pointer(in)));
+      break;
+    }
     case 0: readv(fd, arg, count); break;
     case 1: writev(fd, arg, count); break;
     case 2: recvmsg(fd, msg_arg, flags); break;
