@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,8 +30,13 @@ sockaddr_in to_sockaddr(wire::Ipv4Addr addr) {
 
 std::expected<int, std::string> claim_tap(const std::string& iface) {
   const std::string path = absl::StrCat("/run/lock/percore-tap-", iface, ".lock");
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // Readable by all: a process with CAP_NET_ADMIN need not be root's
+  // (redis as user redis), and flock needs only a descriptor, not writing.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return std::unexpected(absl::StrCat("TAP ", iface, ": ", path, ": ", std::strerror(errno)));
+  struct stat st{};
+  if (::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 0777) != 0644)
+    ::fchmod(fd, 0644);
   // A process that is exiting (nginx's old worker after a reload) lets go
   // within moments, and its interface goes when its last descriptor closes.
   constexpr int kTries = 200;
