@@ -143,7 +143,8 @@ bool Runtime::privileges_suffice_locked(const config::Config& c) {
 }
 
 bool Runtime::can_serve() {
-  if (started() || forked_away_) return true;
+  // DPDK's own sockets while this thread starts it (start_mu_ is held).
+  if (started() || forked_away_ || internal_) return true;
   std::lock_guard lock(start_mu_);
   if (start_impossible_) return false;
   if (privileges_checked_) return true;
