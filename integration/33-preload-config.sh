@@ -2,7 +2,11 @@
 # libpercore.so's start-up rules: a program that opens no TCP socket never
 # starts DPDK; a bad PERCORE_* value or an unusable device is one line
 # naming the cause and a failed socket call (never a DPDK panic), and with
-# PERCORE_STRICT=1 a bad value stops the program at start.
+# PERCORE_STRICT=1 a bad value stops the program at start. A server started
+# without the device's privileges (memcached as memcache, no capabilities,
+# on af_packet:pc-dut) says once what it lacks and its INADDR_ANY listener
+# is the kernel's (it answers on 127.0.0.1, no stack answers the peer's
+# ping); with PERCORE_STRICT=1 it stops.
 # shellcheck source=integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 lib=$PERCORE_PRELOAD_LIB
@@ -57,3 +61,45 @@ echo "$err"
 ((rc != 0)) || fail "/bin/true ran with PERCORE_STRICT=1 and a bad PERCORE_IP"
 grep -q "^percore: PERCORE_IP: " <<<"$err" || fail "no line naming PERCORE_IP"
 pass "stopped at start (exit $rc)"
+
+# A server started without the device's privileges (not as root, no
+# capabilities given: what systemd's User= alone gives) on af_packet.
+net_up
+memcache_user
+unprivileged=(setpriv --reuid=memcache --regid=memcache --init-groups env LD_PRELOAD="$lib"
+  PERCORE_DEV="af_packet:$PERCORE_DUT_IF" PERCORE_IP="$PERCORE_STACK_IP/24")
+step "memcached -l 0.0.0.0 as memcache without capabilities, on af_packet: one line, and the kernel serves it"
+"${unprivileged[@]}" timeout 60 memcached -l 0.0.0.0 -p 11311 -U 0 >"$TMP/mc.out" 2>"$TMP/mc.err" &
+mc=$!
+_bg_pids+=("$mc")
+deadline=$((SECONDS + 10))
+until timeout 3 memcstat --servers=127.0.0.1:11311 >"$TMP/stat" 2>&1; do
+  kill -0 "$mc" 2>/dev/null || fail "memcached exited: $(cat "$TMP/mc.err")"
+  ((SECONDS < deadline)) || fail "memcached did not answer on 127.0.0.1:11311 in 10 s: $(cat "$TMP/mc.err")"
+  sleep 0.1
+done
+for _ in 1 2 3; do
+  timeout 3 memcstat --servers=127.0.0.1:11311 >/dev/null || fail "memcstat on 127.0.0.1 failed"
+done
+grep -E "^\s+(pid|uptime):" "$TMP/stat"
+pass "memcached answers on 127.0.0.1 (4 connections)"
+uid=$(id -u memcache)
+cat "$TMP/mc.err"
+n=$(grep -c "^percore: PERCORE_DEV=af_packet:$PERCORE_DUT_IF needs .*CAP_NET_RAW.*, which this process (uid $uid) does not have: its TCP sockets are the Linux kernel's" "$TMP/mc.err" || true)
+((n == 1)) || fail "$n lines say what the device needs, not 1"
+[[ $(grep -c '^percore: ' "$TMP/mc.err") -eq 1 ]] || fail "percore said more than that line"
+if in_peer ping -c 2 -W 1 -i 0.2 "$PERCORE_STACK_IP" >/dev/null 2>&1; then
+  fail "$PERCORE_STACK_IP answers ping: a stack started"
+fi
+pass "one line names the missing capabilities; no stack on $PERCORE_DUT_IF (no ping reply)"
+kill -TERM "$mc"
+wait "$mc" || true
+
+step "the same with PERCORE_STRICT=1: memcached stops"
+rc=0
+"${unprivileged[@]}" PERCORE_STRICT=1 timeout 20 memcached -l 0.0.0.0 -p 11311 -U 0 >"$TMP/mc.out" 2>"$TMP/mc.err" || rc=$?
+cat "$TMP/mc.err"
+((rc != 0 && rc != 124)) || fail "memcached did not stop (exit $rc)"
+grep -q "^percore: PERCORE_DEV=af_packet:$PERCORE_DUT_IF needs .*stopping (PERCORE_STRICT=1)" "$TMP/mc.err" ||
+  fail "no line saying it stops"
+pass "stopped (exit $rc)"
