@@ -6,12 +6,13 @@
 # device delivers them to. Checks with memcaslap (no errors), a data check
 # read back byte-exact, and PERCORE_STATS's count of moved connections.
 source "$(dirname "$0")/lib.sh"
+memcache_user
 
 net_up
 step "memcached -t 4 under percore with PERCORE_QUEUES=4 (af_packet:$PERCORE_DUT_IF)"
 PERCORE_QUEUES=4 PERCORE_STATS=1 "$PERCORE" run --dev "af_packet:$PERCORE_DUT_IF" \
   --ip "$PERCORE_STACK_IP/24" -- \
-  timeout 120 memcached -u root -t 4 -p 11211 -U 0 -m 1024 -c 1024 \
+  timeout 120 memcached -u memcache -t 4 -p 11211 -U 0 -m 1024 -c 1024 \
   >"$TMP/mc.out" 2>"$TMP/mc.err" &
 mc=$!
 _bg_pids+=("$mc")

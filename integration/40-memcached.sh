@@ -7,12 +7,13 @@
 # INADDR_ANY listener).
 # shellcheck source=integration/lib.sh
 source "$(dirname "$0")/lib.sh"
+memcache_user
 
 net_up
 for threads in 1 4; do
   step "memcached -t $threads under percore (af_packet:$PERCORE_DUT_IF, $PERCORE_STACK_IP)"
   PERCORE_STATS=1 "$PERCORE" run --dev "af_packet:$PERCORE_DUT_IF" --ip "$PERCORE_STACK_IP/24" -- \
-    timeout 300 memcached -u root -t "$threads" -p 11211 -U 0 -m 2048 -c 4096 \
+    timeout 300 memcached -u memcache -t "$threads" -p 11211 -U 0 -m 2048 -c 4096 \
     >"$TMP/mc.out" 2>"$TMP/mc.err" &
   mc=$!
   _bg_pids+=("$mc")

@@ -14,12 +14,13 @@
 # threads kept polling while ACKs came, the get phase took 79 s.
 # shellcheck source=integration/lib.sh
 source "$(dirname "$0")/lib.sh"
+memcache_user
 
 net_up
 faults="loss=2%,reorder=5%,dup=1%,corrupt=0.5%"
 step "memcached -t 4 under percore with PERCORE_FAULTS=$faults"
 PERCORE_FAULTS=$faults PERCORE_STATS=1 "$PERCORE" run --dev "af_packet:$PERCORE_DUT_IF" \
-  --ip "$PERCORE_STACK_IP/24" -- timeout 400 memcached -u root -t 4 -p 11211 -U 0 -m 2048 \
+  --ip "$PERCORE_STACK_IP/24" -- timeout 400 memcached -u memcache -t 4 -p 11211 -U 0 -m 2048 \
   >"$TMP/mc.out" 2>"$TMP/mc.err" &
 mc=$!
 _bg_pids+=("$mc")

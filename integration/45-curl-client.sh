@@ -12,6 +12,7 @@ PORT=8089
 FILES=(f0 f1k f100k f10m)
 
 net_up
+share_tmp
 www=$TMP/www
 mkdir -p "$www" "$TMP/logs" "$TMP/got"
 : >"$www/f0"
@@ -25,7 +26,7 @@ cat >"$TMP/nginx.conf" <<CONF
 daemon off;
 master_process on;
 worker_processes 1;
-user root;
+user www-data;
 error_log $TMP/logs/error.log info;
 pid $TMP/logs/nginx.pid;
 events { worker_connections 64; }

@@ -16,24 +16,11 @@
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=integration/lib-nginx.sh
 source "$(dirname "$0")/lib-nginx.sh"
+memcache_user
 
 left=$(tap_interfaces)
 [[ -z $left ]] || fail "a TAP interface already exists ($left): is another percore process running?"
 shm_before=$(ls /dev/shm)
-
-# wait_tap PID ERR: waits until 198.18.0.2 is routed through a pctap device
-# that carries 198.18.0.1 (the stack starts, and creates its TAP device,
-# when the server first waits); only then may anything be sent there.
-wait_tap() {
-  local pid=$1 err=$2 deadline=$((SECONDS + 30)) via
-  until via=$(route_dev "$PERCORE_STACK_IP") && [[ $via == pctap* ]] &&
-    ip -br addr show dev "$via" 2>/dev/null | grep -q "$PERCORE_PEER_IP"; do
-    kill -0 "$pid" 2>/dev/null || fail "the server under percore exited: $(cat "$err")"
-    ((SECONDS < deadline)) || fail "no TAP device routes to $PERCORE_STACK_IP after 30 s"
-    sleep 0.2
-  done
-  echo "$PERCORE_STACK_IP via $via: $(ip -br addr show dev "$via")"
-}
 
 # nothing_left WHAT PATTERN: no TAP interface, no process whose command line
 # matches PATTERN (a lingering child included) and no new /dev/shm entry,
@@ -54,7 +41,7 @@ nothing_left() {
 
 for threads in 1 4; do
   step "memcached -t $threads under percore (default TAP device, $PERCORE_STACK_IP)"
-  PERCORE_STATS=1 "$PERCORE" run -- timeout 300 memcached -u root -t "$threads" -p 11211 -U 0 \
+  PERCORE_STATS=1 "$PERCORE" run -- timeout 300 memcached -u memcache -t "$threads" -p 11211 -U 0 \
     -m 2048 -c 4096 >"$TMP/mc.out" 2>"$TMP/mc.err" &
   mc=$!
   _bg_pids+=("$mc")
@@ -79,7 +66,7 @@ for threads in 1 4; do
   kill -TERM "$mc"
   wait "$mc" || true
   grep "tcp:" "$TMP/mc.err" || true
-  nothing_left memcached "memcached -u root -t $threads -p 11211"
+  nothing_left memcached "memcached -u memcache -t $threads -p 11211"
 done
 
 step "nginx, master + 1 worker, under percore (default TAP device)"

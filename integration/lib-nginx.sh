@@ -19,14 +19,16 @@ NGINX_PID=
 # nginx_conf WORKER_CONNECTIONS LISTEN_EXTRA [HTTP_EXTRA]: master + 1 worker,
 # sendfile, keep-alive, serving $NGINX_WWW on $NGINX_PORT.
 nginx_conf() {
+  share_tmp
   mkdir -p "$NGINX_WWW" "$NGINX_LOGS"
   cat >"$TMP/nginx.conf" <<CONF
 daemon off;
 master_process on;
 worker_processes 1;
 worker_rlimit_nofile $(($1 * 2 + 64));
-# Workers open the device (an AF_PACKET socket): they keep root's rights.
-user root;
+# The workers drop to www-data as Debian's nginx.conf has them do (the stack
+# opens its device before the drop).
+user www-data;
 error_log $NGINX_LOGS/error.log info;
 pid $NGINX_LOGS/nginx.pid;
 events { worker_connections $1; }

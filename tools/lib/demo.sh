@@ -53,7 +53,7 @@ cmd_demo() {
   [[ -z $left ]] || die "demo: a TAP interface already exists ($left): is percore already running?"
 
   echo "memcached under percore (tools/percore run, default TAP device, $PERCORE_STACK_IP)"
-  PERCORE_STATS=1 "$PERCORE_ROOT/tools/percore" run -- memcached -u root -t 1 -p 11211 -U 0 \
+  PERCORE_STATS=1 "$PERCORE_ROOT/tools/percore" run -- memcached -u memcache -t 1 -p 11211 -U 0 \
     >/dev/null 2>"$DEMO_TMP/memcached.err" &
   DEMO_PID=$!
   # The stack (and its TAP device) starts when memcached first waits on its
@@ -76,7 +76,7 @@ cmd_demo() {
   local percore=$DEMO_RESULT
   demo_stop
 
-  memcached -u root -t 1 -p 11212 -U 0 -l 127.0.0.1 >/dev/null 2>&1 &
+  memcached -u memcache -t 1 -p 11212 -U 0 -l 127.0.0.1 >/dev/null 2>&1 &
   DEMO_PID=$!
   deadline=$((SECONDS + 10))
   until memcstat --servers=127.0.0.1:11212 >/dev/null 2>&1; do
