@@ -32,7 +32,12 @@ std::expected<int, std::string> claim_tap(const std::string& iface) {
   const std::string path = absl::StrCat("/run/lock/percore-tap-", iface, ".lock");
   // Readable by all: a process with CAP_NET_ADMIN need not be root's
   // (redis as user redis), and flock needs only a descriptor, not writing.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  // Created only when missing: with fs.protected_regular (Debian's default
+  // 2), O_CREAT on another user's file in the sticky /run/lock is EACCES
+  // even for root.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::unexpected(absl::StrCat("TAP ", iface, ": ", path, ": ", std::strerror(errno)));
   struct stat st{};
   if (::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() && (st.st_mode & 0777) != 0644)
