@@ -54,6 +54,7 @@ BENCH_OFFLOADS_ON=(tx on rx on tso on gso on)
 
 BENCH_OUT=
 BENCH_LOGS=
+BENCH_WWW=
 BENCH_RESULTS=
 BENCH_SECONDS=10
 BENCH_IDLE_SECONDS=10
@@ -375,11 +376,14 @@ bench_cell_iperf3() {
     iperf3 -4 -c "$addr" -p "$BENCH_PORT_IPERF" -t "$BENCH_SECONDS" -J
 }
 
+# bench_nginx_conf WWW: nginx.conf for the bench, serving WWW (made here).
+# The web root is not under --out: www-data must reach it, and --out may
+# lie under a directory only root can enter (mktemp's 0700, /root).
 bench_nginx_conf() {
-  local dir=$BENCH_LOGS/nginx
-  mkdir -p "$dir/www"
-  head -c 1024 /dev/urandom >"$dir/www/1k"
-  chmod -R a+rX "$dir/www"
+  local dir=$BENCH_LOGS/nginx www=$1
+  mkdir -p "$dir"
+  head -c 1024 /dev/urandom >"$www/1k"
+  chmod -R a+rX "$www"
   cat >"$dir/nginx.conf" <<CONF
 daemon off;
 master_process on;
@@ -399,7 +403,7 @@ http {
   fastcgi_temp_path $dir/fastcgi;
   uwsgi_temp_path $dir/uwsgi;
   scgi_temp_path $dir/scgi;
-  server { listen $BENCH_PORT_NGINX; root $dir/www; }
+  server { listen $BENCH_PORT_NGINX; root $www; }
 }
 CONF
   echo "$dir/nginx.conf"
@@ -600,6 +604,7 @@ bench_cleanup() {
     ip addr del "$PERCORE_STACK_IP/24" dev "$PERCORE_DUT_IF" 2>/dev/null || true
   fi
   ((BENCH_NET == 0)) || net_down >/dev/null 2>&1 || true
+  [[ -z $BENCH_WWW ]] || rm -rf "$BENCH_WWW"
   return "$rc"
 }
 
@@ -700,9 +705,9 @@ cmd_bench() {
   BENCH_RESULTS=$BENCH_OUT/results.tsv
   printf 'round\tworkload\tmetric\tconfig\tvalue\tnote\n' >"$BENCH_RESULTS"
   BENCH_CLK_TCK=$(getconf CLK_TCK)
-  BENCH_NGINX_CONF=$(bench_nginx_conf)
-
   trap bench_cleanup EXIT
+  BENCH_WWW=$(mktemp -d /tmp/percore-bench-www.XXXXXX)
+  BENCH_NGINX_CONF=$(bench_nginx_conf "$BENCH_WWW")
   trap 'exit 130' INT
   trap 'exit 143' TERM
   hold_network_lock
