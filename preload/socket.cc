@@ -394,10 +394,17 @@ int Socket::bind(int fd, const sockaddr* addr, socklen_t len) {
   // included) nor listeners on the stack's address: those are judged here,
   // before the placeholder takes the port (a bind cannot be undone).
   if (at->port != 0 && bound_.port == 0 && port_in_use(fd, *at)) return fail(EADDRINUSE);
-  sockaddr_in any{};
-  std::memcpy(&any, addr, sizeof any);
-  if (at->ip == ours) any.sin_addr.s_addr = htonl(INADDR_ANY);
-  if (libc().bind(fd, reinterpret_cast<const sockaddr*>(&any), sizeof any) != 0) return -1;
+  // The stack's address need not be the kernel's: IP_FREEBIND lets the
+  // placeholder hold exactly that address, so a kernel socket on
+  // 127.0.0.1 and the same port does not conflict (INADDR_ANY would).
+  // Only bind() reads the option; the application's value is put back.
+  const bool freebind = at->ip == ours && kernel_int_option(fd, SOL_IP, IP_FREEBIND) == 0;
+  const int on = 1, off = 0;
+  if (freebind) libc().setsockopt(fd, SOL_IP, IP_FREEBIND, &on, sizeof on);
+  const int bound = libc().bind(fd, addr, sizeof(sockaddr_in));
+  const int bind_errno = errno;
+  if (freebind) libc().setsockopt(fd, SOL_IP, IP_FREEBIND, &off, sizeof off);
+  if (bound != 0) return fail(bind_errno);
   sockaddr_in actual{};
   socklen_t actual_len = sizeof actual;
   libc().getsockname(fd, reinterpret_cast<sockaddr*>(&actual), &actual_len);
@@ -1191,10 +1198,7 @@ int Socket::setsockopt(int fd, int level, int name, const void* value, socklen_t
 
 int Socket::getsockname(int fd, sockaddr* addr, socklen_t* len) {
   if (mode() != Mode::Percore) {
-    if (!bound_ours_) return libc().getsockname(fd, addr, len);
-    // Bound to the stack's address, which the placeholder does not have.
-    if (libc().getsockname(fd, addr, len) != 0) return -1;
-    return write_endpoint(bound_, addr, len) ? 0 : fail(EFAULT);
+    return libc().getsockname(fd, addr, len);
   }
   if (libc().getsockname(fd, addr, len) != 0) return -1;  // EFAULT, EINVAL as Linux
   api::Endpoint local = bound_;
