@@ -85,7 +85,7 @@ pass "stopped at start (exit $rc)"
 # capabilities given: what systemd's User= alone gives) on af_packet.
 net_up
 memcache_user
-unprivileged=(setpriv --reuid=memcache --regid=memcache --init-groups env LD_PRELOAD="$lib"
+unprivileged=(setpriv --reuid=memcache --regid=memcache --init-groups env LD_PRELOAD="$(user_lib)"
   PERCORE_DEV="af_packet:$PERCORE_DUT_IF" PERCORE_IP="$PERCORE_STACK_IP/24")
 step "memcached -l 0.0.0.0 as memcache without capabilities, on af_packet: one line, and the kernel serves it"
 "${unprivileged[@]}" timeout 60 memcached -l 0.0.0.0 -p 11311 -U 0 >"$TMP/mc.out" 2>"$TMP/mc.err" &

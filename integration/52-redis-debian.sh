@@ -35,6 +35,7 @@ source "$(dirname "$0")/lib.sh"
 
 getent passwd redis >/dev/null || fail "no redis user (Debian's redis-tools creates it)"
 share_tmp
+user_lib=$(user_lib)
 mkdir -p "$TMP/run" "$TMP/data"
 chown redis:redis "$TMP/run" "$TMP/data"
 pass=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -162,7 +163,7 @@ step "redis-server as redis with $caps on the Linux kernel (--bind 127.0.0.1): t
 linux_creds "$caps"
 net_up
 step "redis-server as redis with $caps under percore on af_packet:$PERCORE_DUT_IF; clients in $PERCORE_NETNS"
-redis_up "$caps" LD_PRELOAD="$PERCORE_PRELOAD_LIB" PERCORE_DEV="af_packet:$PERCORE_DUT_IF" \
+redis_up "$caps" LD_PRELOAD="$user_lib" PERCORE_DEV="af_packet:$PERCORE_DUT_IF" \
   PERCORE_IP="$PERCORE_STACK_IP/24" PERCORE_STATS=1 --
 redis_wait "$PERCORE_STACK_IP" in_peer
 expect_creds redis-server "$REDIS" redis "$LINUX"
@@ -176,7 +177,7 @@ step "redis-server as redis with $caps on the Linux kernel (--bind 127.0.0.1): t
 linux_creds "$caps"
 [[ -z $(tap_interfaces) ]] || fail "a TAP interface already exists ($(tap_interfaces))"
 step "redis-server as redis with $caps under percore on the default TAP device; clients in the root namespace"
-redis_up "$caps" LD_PRELOAD="$PERCORE_PRELOAD_LIB" PERCORE_STATS=1 --
+redis_up "$caps" LD_PRELOAD="$user_lib" PERCORE_STATS=1 --
 wait_tap "$REDIS" "$TMP/redis.err"
 redis_wait "$PERCORE_STACK_IP"
 expect_creds redis-server "$REDIS" redis "$LINUX"

@@ -265,6 +265,16 @@ memcache_user() {
 # users: what they read (a web root) lies in it, made a+rX by the script.
 share_tmp() { chmod 755 "$TMP"; }
 
+# user_lib: the path of a copy of libpercore.so in the scratch directory,
+# for a process that is not root from its start: ld.so opens LD_PRELOAD as
+# that user, and the build tree may lie where only root enters (a clone in
+# mktemp's 0700 directory, /root). Installed, it lies in /usr/local/lib.
+user_lib() {
+  share_tmp
+  install -m 755 "$PERCORE_PRELOAD_LIB" "$TMP/libpercore.so"
+  echo "$TMP/libpercore.so"
+}
+
 # creds PID: the identity and capability sets of process PID, as
 # /proc/PID/status shows them, on one line ("Uid: 33 33 33 33 | Gid: ... |
 # Groups: 33 | CapInh: ... | CapPrm: ... | CapEff: ... | CapBnd: ... |
