@@ -88,10 +88,18 @@ void* bad_pointer(Input& in) {
   }
 }
 
+// A timeout's bad pointer: never NULL, which is a valid timeout (wait
+// forever: an input that drew it blocked until the fuzzer's own SIGALRM).
+void* bad_timeout_pointer(Input& in) {
+  void* p = bad_pointer(in);
+  return p != nullptr ? p : regions().unmapped;
+}
+
 // A pointer for an argument of `need` bytes with no pointers in it (its
-// bytes are garbage): good, or one the kernel refuses. Timeouts, masks and
-// structures holding pointers take bad_pointer() only, so that no call
-// blocks on a garbage timeout or writes through a garbage pointer.
+// bytes are garbage): good, or one the kernel refuses. Masks and
+// structures holding pointers take bad_pointer() only, timeouts
+// bad_timeout_pointer(), so that no call blocks on a garbage timeout or
+// writes through a garbage pointer.
 void* pointer(Input& in, std::size_t need) {
   Regions& r = regions();
   switch (in.byte() % 10) {
@@ -156,7 +164,7 @@ const timespec* timespec_arg(Input& in, timespec& ts) {
     case 0: ts = {0, 0}; return &ts;
     case 1: ts = {0, 1'000'000'000}; return &ts;  // EINVAL
     case 2: ts = {-1, 0}; return &ts;             // EINVAL
-    case 3: return static_cast<const timespec*>(bad_pointer(in));
+    case 3: return static_cast<const timespec*>(bad_timeout_pointer(in));
     default: ts = {0, 0}; return &ts;
   }
 }
@@ -209,7 +217,7 @@ void call_select(Input& in, Pool& pool) {
     timeval* arg = &tv;
     switch (in.byte() % 4) {
       case 0: tv = {-1, 0}; break;  // EINVAL
-      case 1: arg = static_cast<timeval*>(bad_pointer(in)); break;
+      case 1: arg = static_cast<timeval*>(bad_timeout_pointer(in)); break;
       default: break;
     }
     select(nfds, sets[0], sets[1], sets[2], arg);
