@@ -10,7 +10,10 @@
 # in the root namespace). Each time: memcached runs as memcache with
 # Linux's capability sets, memccapable (libmemcached-tools' protocol
 # conformance run, ASCII and binary) passes every test, memcaslap for 3 s
-# with 32 connections reports no errors. The unit's own sandbox
+# with 32 connections reports no errors. Then the two sudo lines of
+# docs/SERVICES.md: `sudo env ... memcached -u memcache` is served by
+# percore as memcache; `sudo -u memcache ...` says in one line what it
+# lacks and the kernel serves it. The unit's own sandbox
 # (CapabilityBoundingSet=, RestrictAddressFamilies=, PrivateDevices=) is
 # not applied here: as shipped it withholds what any device needs.
 # shellcheck source=integration/lib.sh
@@ -135,4 +138,41 @@ while [[ -n $(tap_interfaces) ]]; do
   sleep 0.1
 done
 pass "TAP: $((SECONDS - t0)) s, no TAP interface left"
+
+# docs/SERVICES.md's sudo lines. sudo resets the environment (hence env);
+# as root, memcached drops to memcache itself and is served by percore.
+# sudo -u starts it as memcache, without the device's privileges: one line
+# says so and the kernel serves it.
+# sudo_mc ARG...: sudo ARG... under timeout; MC is the memcached it runs.
+sudo_mc() {
+  timeout 120 sudo "$@" >"$TMP/mc.out" 2>"$TMP/mc.err" &
+  local to=$! deadline=$((SECONDS + 10))
+  _bg_pids+=("$to")
+  until MC=$(pgrep -n -x memcached); do
+    kill -0 "$to" 2>/dev/null || fail "sudo exited: $(cat "$TMP/mc.out" "$TMP/mc.err")"
+    ((SECONDS < deadline)) || fail "no memcached under sudo after 10 s"
+    sleep 0.05
+  done
+  _bg_pids+=("$MC")
+}
+command -v sudo >/dev/null || fail "no sudo (tools/percore setup installs it)"
+t0=$SECONDS
+step "sudo env LD_PRELOAD=libpercore.so PERCORE_DEV=af_packet:$PERCORE_DUT_IF ... memcached -u memcache"
+sudo_mc env LD_PRELOAD="$PERCORE_PRELOAD_LIB" PERCORE_DEV="af_packet:$PERCORE_DUT_IF" \
+  PERCORE_IP="$PERCORE_STACK_IP/24" memcached -u memcache -m 64 -p 11211 -l "$PERCORE_STACK_IP"
+mc_wait "$PERCORE_STACK_IP" in_peer
+expect_creds memcached "$MC" memcache "$linux"
+mc_down
+pass "sudo: served by percore as memcache, $((SECONDS - t0)) s"
+
+t0=$SECONDS
+step "sudo -u memcache env LD_PRELOAD=libpercore.so PERCORE_DEV=af_packet:$PERCORE_DUT_IF ... memcached -l 0.0.0.0"
+sudo_mc -u memcache env LD_PRELOAD="$(user_lib)" PERCORE_DEV="af_packet:$PERCORE_DUT_IF" \
+  PERCORE_IP="$PERCORE_STACK_IP/24" memcached -m 64 -p 11211 -l 0.0.0.0
+mc_wait 127.0.0.1
+mc_down
+cat "$TMP/mc.err"
+(($(grep -c "^percore: PERCORE_DEV=af_packet:$PERCORE_DUT_IF needs " "$TMP/mc.err") == 1)) ||
+  fail "not exactly one line saying what the device needs"
+pass "sudo -u: one line, the kernel served it on 127.0.0.1, $((SECONDS - t0)) s"
 echo "time: ${SECONDS}s"

@@ -8,7 +8,7 @@ PERCORE_PACKAGES=(
   libdpdk-dev libabsl-dev libgtest-dev libunwind-dev
   clang-19 libclang-rt-19-dev
   iproute2 iputils-ping tcpdump ethtool procps psmisc curl netcat-openbsd
-  memcached libmemcached-tools nginx redis-server redis-tools sockperf iperf3 wrk apache2-utils
+  memcached libmemcached-tools nginx redis-server redis-tools sudo sockperf iperf3 wrk apache2-utils
   valgrind python3 python3-matplotlib
 )
 
