@@ -20,19 +20,19 @@ bool write_user(void* dst, const void* src, std::size_t n) {
   return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(n);
 }
 
-bool user_range_ok(const void* p, std::size_t n) {
-  static const std::uintptr_t lowest = [] {
-    unsigned long v = 65536;  // Linux's default vm.mmap_min_addr
-    if (FILE* f = std::fopen("/proc/sys/vm/mmap_min_addr", "re")) {
-      if (std::fscanf(f, "%lu", &v) != 1) v = 65536;
-      std::fclose(f);
-    }
-    return static_cast<std::uintptr_t>(v);
-  }();
-  constexpr std::uintptr_t kUserEnd = (std::uintptr_t{1} << 56) - 4096;
-  if (n == 0) return true;
-  const auto a = reinterpret_cast<std::uintptr_t>(p);
-  return a >= lowest && a < kUserEnd && n <= kUserEnd - a;
+std::atomic<std::uintptr_t> user_lowest{0};
+
+std::uintptr_t read_user_lowest() {
+  unsigned long v = 65536;  // Linux's default
+  if (FILE* f = std::fopen("/proc/sys/vm/mmap_min_addr", "re")) {
+    if (std::fscanf(f, "%lu", &v) != 1) v = 65536;
+    std::fclose(f);
+  }
+  // mmap_min_addr 0 still leaves page 0 unmapped in practice; 0 would also
+  // mean "not read yet".
+  const std::uintptr_t lowest = v != 0 ? static_cast<std::uintptr_t>(v) : 1;
+  user_lowest.store(lowest, std::memory_order_relaxed);
+  return lowest;
 }
 
 }  // namespace percore::preload
