@@ -252,11 +252,7 @@ fetch
 load 3
 log_clean "TAP interface pctap0 is another process's stack"
 nginx_down
-deadline=$((SECONDS + 10))
-while [[ -n $(tap_interfaces) ]]; do
-  ((SECONDS < deadline)) || fail "TAP interface $(tap_interfaces) left 10 s after nginx quit"
-  sleep 0.1
-done
+wait_tap_gone "nginx quit"
 pass "TAP: $((SECONDS - t0)) s, no TAP interface left"
 
 t0=$SECONDS

@@ -132,11 +132,7 @@ memcaslap_check 3 32 root
 mc_down
 grep -a '^percore: ' "$TMP/mc.err" | grep -avE '^percore: pid [0-9]+ (shard [0-9]+|waiting)' &&
   fail "percore said more than its counters"
-deadline=$((SECONDS + 10))
-while [[ -n $(tap_interfaces) ]]; do
-  ((SECONDS < deadline)) || fail "TAP interface $(tap_interfaces) left 10 s after memcached exited"
-  sleep 0.1
-done
+wait_tap_gone "memcached exited"
 pass "TAP: $((SECONDS - t0)) s, no TAP interface left"
 
 # docs/SERVICES.md's sudo lines. sudo resets the environment (hence env);

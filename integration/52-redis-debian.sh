@@ -183,10 +183,6 @@ redis_wait "$PERCORE_STACK_IP"
 expect_creds redis-server "$REDIS" redis "$LINUX"
 checks
 redis_down
-deadline=$((SECONDS + 10))
-while [[ -n $(tap_interfaces) ]]; do
-  ((SECONDS < deadline)) || fail "TAP interface $(tap_interfaces) left 10 s after redis exited"
-  sleep 0.1
-done
+wait_tap_gone "redis exited"
 pass "TAP: $((SECONDS - t0)) s, no TAP interface left"
 echo "time: ${SECONDS}s"

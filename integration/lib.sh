@@ -100,6 +100,16 @@ tap_interfaces() {
   ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^pctap' || true
 }
 
+# wait_tap_gone WHAT: every TAP interface gone within 10 s of WHAT (the
+# server exited: its stack removes the interface it made).
+wait_tap_gone() {
+  local deadline=$((SECONDS + 10))
+  while [[ -n $(tap_interfaces) ]]; do
+    ((SECONDS < deadline)) || fail "TAP interface $(tap_interfaces) left 10 s after $1"
+    sleep 0.1
+  done
+}
+
 # ping_over_veth DEV: the node on DEV (af_packet:pc-dut, af_xdp:pc-dut)
 # answers 5 pings from the Linux peer, which learns the node's MAC by ARP.
 ping_over_veth() {
